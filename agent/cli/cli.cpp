@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/cli.h"
+
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+
+#include "common/logging.h"
+#include "core/runner.h"
+#include "output/event_json.h"
+
+#ifndef SOUSVEIL_VERSION
+#define SOUSVEIL_VERSION "0.0.0"
+#endif
+
+namespace sousveil::cli {
+namespace {
+
+Result<std::chrono::milliseconds> parse_seconds(const std::string& flag, const std::string& value) {
+  double secs = 0;
+  auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
+  if (ec != std::errc() || p != value.data() + value.size() || secs <= 0)
+    return make_error(flag + " takes a positive number of seconds, not '" + value + "'");
+  return std::chrono::milliseconds(static_cast<long long>(secs * 1000));
+}
+
+// Prints events as JSON lines (or aligned lines) on stdout.
+class PrintSink final : public EventSink {
+ public:
+  explicit PrintSink(bool pretty) : m_pretty(pretty) {}
+  void set_clock(const BootClock* clock) { m_clock = clock; }
+
+  void on_event(const EnrichedEvent& ev) override {
+    std::string line = m_pretty ? to_pretty_line(ev, *m_clock) : to_json(ev, *m_clock).dump();
+    emit(line);
+  }
+  void on_lost(std::string_view category, std::uint64_t count) override {
+    if (m_pretty) {
+      emit("WARNING: " + std::to_string(count) + " " + std::string(category) +
+           " events lost: the view may be incomplete");
+      return;
+    }
+    nlohmann::json j = {{"kind", "events_lost"},
+                        {"time", BootClock::format_unix_ns(m_clock->to_unix_ns(BootClock::now_boot_ns()))},
+                        {"category", category},
+                        {"count", count}};
+    emit(j.dump());
+  }
+
+ private:
+  static void emit(const std::string& line) {
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);  // a reader of the pipe sees each event when it happens
+  }
+
+  bool m_pretty;
+  const BootClock* m_clock = nullptr;
+};
+
+class NullSink final : public EventSink {
+ public:
+  void on_event(const EnrichedEvent&) override {}
+  void on_lost(std::string_view, std::uint64_t) override {}
+};
+
+AgentOptions agent_options(const Options& o) {
+  AgentOptions a;
+  a.use_bpf = o.use_bpf;
+  a.snapshot = o.snapshot;
+  a.emit_process_events = o.process_events;
+  return a;
+}
+
+int run_events(const Options& o) {
+  PrintSink sink(o.pretty);
+  BootClock clock;
+  sink.set_clock(&clock);
+  RunOptions run;
+  run.agent = agent_options(o);
+  run.duration = o.duration;
+  run.on_ready = [](Agent& agent) {
+    auto st = agent.status();
+    logging::get("agent")->info("watching: mode={} fidelity={}", st.mode, st.fidelity);
+  };
+  run.on_finish = [](const Status& st) {
+    if (st.total_lost() > 0)
+      logging::get("agent")->warn("{} events were lost; the output may be incomplete", st.total_lost());
+  };
+  return run_agent(run, sink);
+}
+
+int run_status(const Options& o) {
+  // No daemon socket yet: start an agent, let it run briefly, report.
+  NullSink sink;
+  RunOptions run;
+  run.agent = agent_options(o);
+  run.duration = o.duration.value_or(std::chrono::milliseconds(1000));
+  Status final_status;
+  run.on_finish = [&](const Status& st) { final_status = st; };
+  int rc = run_agent(run, sink);
+  if (rc != 0) return rc;
+  std::string out = o.json ? to_json(final_status).dump(2) + "\n" : to_text(final_status);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
+}  // namespace
+
+std::string usage() {
+  return "usage: sousveil <command> [flags]\n"
+         "\n"
+         "commands:\n"
+         "  events   print live events, one JSON object per line\n"
+         "           --pretty          one aligned line per event for a person\n"
+         "           --process-events  also print exec, fork and exit\n"
+         "           --duration SECS   stop after SECS seconds\n"
+         "  status   what is loaded, what failed and why, events seen and lost\n"
+         "           --json            machine-readable\n"
+         "           --duration SECS   how long to watch before reporting (default 1)\n"
+         "  version  print the version\n"
+         "  help     this text\n"
+         "\n"
+         "common flags:\n"
+         "  --no-bpf       do not load eBPF; scan /proc instead (lower fidelity)\n"
+         "  --no-snapshot  skip the start-up scan of devices already open\n"
+         "  -v, --verbose  debug logging on stderr, libbpf's messages included\n";
+}
+
+Result<Options> parse(const std::vector<std::string>& args) {
+  Options o;
+  if (args.empty()) return make_error("no command given; try 'sousveil help'");
+  const std::string& cmd = args[0];
+  if (cmd == "events") o.command = Command::Events;
+  else if (cmd == "status") o.command = Command::Status;
+  else if (cmd == "version" || cmd == "--version") o.command = Command::Version;
+  else if (cmd == "help" || cmd == "--help" || cmd == "-h") o.command = Command::Help;
+  else return make_error("unknown command '" + cmd + "'; try 'sousveil help'");
+
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto takes = [&](Command c) { return o.command == c; };
+    if (a == "-v" || a == "--verbose") o.verbose = true;
+    else if (a == "--no-bpf" && (takes(Command::Events) || takes(Command::Status))) o.use_bpf = false;
+    else if (a == "--no-snapshot" && (takes(Command::Events) || takes(Command::Status))) o.snapshot = false;
+    else if (a == "--pretty" && takes(Command::Events)) o.pretty = true;
+    else if (a == "--process-events" && takes(Command::Events)) o.process_events = true;
+    else if (a == "--json" && takes(Command::Status)) o.json = true;
+    else if (a == "--duration" && (takes(Command::Events) || takes(Command::Status))) {
+      if (i + 1 >= args.size()) return make_error("--duration needs a number of seconds");
+      auto d = parse_seconds(a, args[++i]);
+      if (!d) return d.error();
+      o.duration = *d;
+    } else {
+      return make_error("unknown flag '" + a + "' for 'sousveil " + cmd + "'; try 'sousveil help'");
+    }
+  }
+  return o;
+}
+
+int run(const Options& o) {
+  logging::init(logging::Sink::Stderr, o.verbose ? spdlog::level::debug : spdlog::level::info);
+  switch (o.command) {
+    case Command::Events: return run_events(o);
+    case Command::Status: return run_status(o);
+    case Command::Version: std::cout << "sousveil " << SOUSVEIL_VERSION << "\n"; return 0;
+    case Command::Help: std::cout << usage(); return 0;
+  }
+  return 2;
+}
+
+}  // namespace sousveil::cli

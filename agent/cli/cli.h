@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace sousveil::cli {
+
+enum class Command { Events, Status, Version, Help };
+
+struct Options {
+  Command command = Command::Help;
+  bool pretty = false;
+  bool json = false;
+  bool process_events = false;
+  bool use_bpf = true;
+  bool snapshot = true;
+  bool verbose = false;
+  std::optional<std::chrono::milliseconds> duration;
+};
+
+// Parses `sousveil <command> [flags]`. An unknown command or flag, or a bad
+// value, is an error naming it.
+Result<Options> parse(const std::vector<std::string>& args);
+
+std::string usage();
+
+// Runs the parsed command; returns the exit code.
+int run(const Options& options);
+
+}  // namespace sousveil::cli

@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/agent.h"
+
+#include <unistd.h>
+
+#include "common/logging.h"
+#include "enrich/device_resolver.h"
+
+#ifndef SOUSVEIL_VERSION
+#define SOUSVEIL_VERSION "0.0.0"
+#endif
+
+namespace sousveil {
+namespace {
+
+auto log() {
+  static auto logger = logging::get("agent");
+  return logger;
+}
+
+}  // namespace
+
+Agent::Agent(boost::asio::io_context& io, AgentOptions options, EventSink& sink)
+    : m_io(io),
+      m_options(std::move(options)),
+      m_sink(sink),
+      m_procfs(m_options.proc_root),
+      m_enricher(m_procfs, m_processes),
+      m_fallback_timer(io),
+      m_housekeeping_timer(io) {}
+
+Agent::~Agent() { stop(); }
+
+void Agent::set_sensor(std::string_view name, SensorState state, std::string detail) {
+  for (auto& s : m_sensors)
+    if (s.name == name) {
+      s.state = state;
+      s.detail = std::move(detail);
+      return;
+    }
+  m_sensors.push_back({std::string(name), state, std::move(detail)});
+}
+
+Result<void> Agent::start() {
+  m_started_boot_ns = BootClock::now_boot_ns();
+  const Step steps[] = {
+      {"device table", [this] { return step_device_table(); }},
+      {"ebpf sensor", [this] { return step_bpf_sensor(); }},
+      {"process table", [this] { return step_seed_processes(); }},
+      {"snapshot", [this] { return step_snapshot(); }},
+      {"fallback", [this] { return step_fallback(); }},
+      {"housekeeping", [this] { return step_housekeeping(); }},
+  };
+  for (const auto& step : steps) {
+    if (auto r = step.run(); !r) {
+      log()->error("start-up step '{}' failed: {}", step.name, r.error().message);
+      stop();
+      return make_error(std::string(step.name) + ": " + r.error().message);
+    }
+    log()->debug("step={} done", step.name);
+  }
+  m_running = true;
+  return {};
+}
+
+Result<void> Agent::step_device_table() {
+  // hidraw has a dynamic major: ask the kernel which one it got.
+  std::optional<std::uint32_t> hidraw;
+  if (auto text = m_procfs.read_file("devices")) {
+    auto majors = parse_proc_devices(*text);
+    if (auto it = majors.find("hidraw"); it != majors.end()) hidraw = it->second;
+  }
+  m_table = DeviceClassTable::standard(hidraw);
+  log()->debug("device table: {} major rules, {} exact rules, hidraw major {}",
+               m_table.major_rules().size(), m_table.exact_rules().size(),
+               hidraw ? std::to_string(*hidraw) : "none");
+  return {};
+}
+
+Result<void> Agent::step_bpf_sensor() {
+  if (!m_options.use_bpf) {
+    set_sensor("ebpf", SensorState::Disabled, "switched off (--no-bpf)");
+    return {};
+  }
+  route_libbpf_logs();
+  BpfSensorOptions opts;
+  opts.ringbuf_bytes = m_options.ringbuf_bytes;
+  auto sensor = BpfSensor::start(m_io, m_table, [this](RawEvent&& e) { handle(std::move(e)); }, opts);
+  if (!sensor) {
+    set_sensor("ebpf", SensorState::Failed, sensor.error().message);
+    log()->warn("eBPF sensor unavailable: {}; falling back to scanning /proc every {} ms (lower "
+                "fidelity: short-lived access between scans is missed)",
+                sensor.error().message, m_options.fallback_interval.count());
+    return {};
+  }
+  m_bpf = std::move(sensor).value();
+  set_sensor("ebpf", SensorState::Running,
+             "device opens (open, openat, openat2, creat), exec, fork, exit on tracepoints");
+  return {};
+}
+
+Result<void> Agent::step_seed_processes() {
+  m_enricher.seed();
+  log()->debug("process table seeded with {} processes", m_enricher.stats().seeded);
+  return {};
+}
+
+Result<void> Agent::step_snapshot() {
+  if (!m_options.snapshot) {
+    set_sensor("snapshot", SensorState::Disabled, "switched off (--no-snapshot)");
+    return {};
+  }
+  if (!m_bpf) return {};  // the first fallback scan is the snapshot
+  auto found = m_bpf->snapshot();
+  if (!found) {
+    set_sensor("snapshot", SensorState::Failed, found.error().message);
+    log()->warn("start-up snapshot failed: {}", found.error().message);
+    return {};
+  }
+  std::size_t n = found->size();
+  for (auto& ev : *found) handle(std::move(ev));
+  set_sensor("snapshot", SensorState::Done,
+             "task_file iterator: " + std::to_string(n) + " sensitive fds already open at start");
+  return {};
+}
+
+Result<void> Agent::step_fallback() {
+  if (m_bpf) {
+    set_sensor("proc-scan", SensorState::Disabled, "not needed: eBPF is running");
+    return {};
+  }
+  m_proc_scan = std::make_unique<ProcScanSensor>(m_procfs, m_table, static_cast<std::uint32_t>(getpid()));
+  for (auto& ev : m_proc_scan->scan(BootClock::now_boot_ns())) handle(std::move(ev));
+  set_sensor("proc-scan", SensorState::Running,
+             "scanning /proc/*/fd every " + std::to_string(m_options.fallback_interval.count()) +
+                 " ms (lower fidelity)");
+  arm_fallback();
+  return {};
+}
+
+Result<void> Agent::step_housekeeping() {
+  arm_housekeeping();
+  return {};
+}
+
+void Agent::arm_fallback() {
+  m_fallback_timer.expires_after(m_options.fallback_interval);
+  m_fallback_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || !m_proc_scan) return;
+    for (auto& ev : m_proc_scan->scan(BootClock::now_boot_ns())) handle(std::move(ev));
+    arm_fallback();
+  });
+}
+
+void Agent::arm_housekeeping() {
+  m_housekeeping_timer.expires_after(m_options.housekeeping_interval);
+  m_housekeeping_timer.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    check_losses();
+    auto grace = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(m_options.exited_grace).count());
+    m_processes.expire(BootClock::now_boot_ns(), grace);
+    arm_housekeeping();
+  });
+}
+
+void Agent::check_losses() {
+  if (!m_bpf) return;
+  auto k = m_bpf->counters();
+  auto report = [this](std::string_view category, CategoryCount& c, std::uint64_t lost) {
+    if (lost <= c.lost) return;
+    auto delta = lost - c.lost;
+    c.lost = lost;
+    log()->warn("events lost: category={} count={} total={}", category, delta, lost);
+    m_sink.on_lost(category, delta);
+  };
+  report("device", m_device, k.device_lost);
+  report("process", m_process, k.process_lost);
+  report("snapshot", m_snapshot, k.snapshot_lost);
+}
+
+void Agent::flush() {
+  if (m_bpf) m_bpf->drain();
+  check_losses();
+}
+
+void Agent::handle(RawEvent&& ev) {
+  switch (ev.kind) {
+    case EventKind::ProcessExec:
+    case EventKind::ProcessFork:
+    case EventKind::ProcessExit: {
+      ++m_process.seen;
+      m_enricher.observe(ev);
+      if (!m_options.emit_process_events) return;
+      ++m_process.delivered;
+      auto info = m_enricher.identify(ev);
+      m_sink.on_event({std::move(ev), std::move(info)});
+      return;
+    }
+    case EventKind::DeviceOpen:
+    case EventKind::DeviceHeld: {
+      auto& count = ev.source == EventSource::EbpfSnapshot ? m_snapshot : m_device;
+      ++count.seen;
+      if (!resolve_device(ev, m_procfs, m_table)) {
+        ++m_not_a_device;
+        return;
+      }
+      ++count.delivered;
+      auto info = m_enricher.identify(ev);
+      m_sink.on_event({std::move(ev), std::move(info)});
+      return;
+    }
+  }
+}
+
+void Agent::reload() {
+  log()->info("reload requested: nothing to reload yet (no rules are loaded in this version)");
+}
+
+Status Agent::status() const {
+  Status s;
+  s.version = SOUSVEIL_VERSION;
+  s.mode = m_bpf ? "ebpf" : "fallback";
+  s.fidelity = m_bpf ? "full" : "low";
+  s.uptime_s = static_cast<double>(BootClock::now_boot_ns() - m_started_boot_ns) / 1e9;
+  s.sensors = m_sensors;
+  s.device = m_device;
+  s.process = m_process;
+  s.snapshot = m_snapshot;
+  if (m_bpf) {
+    s.kernel = m_bpf->counters();
+    s.decode = m_bpf->decode_stats();
+    s.device.lost = s.kernel.device_lost;
+    s.process.lost = s.kernel.process_lost;
+    s.snapshot.lost = s.kernel.snapshot_lost;
+  }
+  s.not_a_device = m_not_a_device;
+  s.processes_tracked = m_processes.size();
+  s.proc_reads = m_enricher.stats().proc_reads;
+  s.processes_gone = m_enricher.stats().proc_gone;
+  return s;
+}
+
+void Agent::stop() {
+  // Teardown, reverse of start-up.
+  m_running = false;
+  m_housekeeping_timer.cancel();
+  m_fallback_timer.cancel();
+  m_proc_scan.reset();
+  if (m_bpf) {
+    m_bpf->drain();
+    m_bpf->stop();
+  }
+}
+
+}  // namespace sousveil

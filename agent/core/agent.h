@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/boot_clock.h"
+#include "common/result.h"
+#include "core/status.h"
+#include "enrich/enricher.h"
+#include "enrich/process_table.h"
+#include "enrich/procfs.h"
+#include "model/device_class.h"
+#include "model/event.h"
+#include "sensors/bpf/bpf_sensor.h"
+#include "sensors/proc/proc_scan_sensor.h"
+
+namespace sousveil {
+
+// Where enriched events go (the CLI's printer now; rules, store and socket later).
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void on_event(const EnrichedEvent& event) = 0;
+  // Events of a category were lost since the last report: never silent.
+  virtual void on_lost(std::string_view category, std::uint64_t count) = 0;
+};
+
+struct AgentOptions {
+  bool use_bpf = true;
+  bool snapshot = true;
+  bool emit_process_events = false;
+  std::chrono::milliseconds fallback_interval{3000};
+  std::chrono::milliseconds housekeeping_interval{1000};
+  std::chrono::seconds exited_grace{60};
+  std::filesystem::path proc_root = "/proc";
+  std::uint32_t ringbuf_bytes = 8U << 20;
+};
+
+// The agent loop: sensors -> resolver -> enricher -> sink, all on one io_context.
+class Agent {
+ public:
+  Agent(boost::asio::io_context& io, AgentOptions options, EventSink& sink);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  // Runs the start-up steps in order. Fails only when no sensor at all can run.
+  Result<void> start();
+  // Tears down in reverse; safe to call more than once.
+  void stop();
+  // SIGHUP. Nothing is reloadable yet; says so.
+  void reload();
+  Status status() const;
+  const BootClock& clock() const { return m_clock; }
+  // Reads what is already in the ring buffer and the counters now.
+  void flush();
+
+ private:
+  struct Step {
+    std::string_view name;
+    std::function<Result<void>()> run;
+  };
+
+  Result<void> step_device_table();
+  Result<void> step_bpf_sensor();
+  Result<void> step_seed_processes();
+  Result<void> step_snapshot();
+  Result<void> step_fallback();
+  Result<void> step_housekeeping();
+
+  void handle(RawEvent&& event);
+  void arm_fallback();
+  void arm_housekeeping();
+  void check_losses();
+  void set_sensor(std::string_view name, SensorState state, std::string detail);
+
+  boost::asio::io_context& m_io;
+  AgentOptions m_options;
+  EventSink& m_sink;
+  BootClock m_clock;
+  std::uint64_t m_started_boot_ns = 0;
+  ProcFs m_procfs;
+  DeviceClassTable m_table;
+  ProcessTable m_processes;
+  Enricher m_enricher;
+  std::unique_ptr<BpfSensor> m_bpf;
+  std::unique_ptr<ProcScanSensor> m_proc_scan;
+  boost::asio::steady_timer m_fallback_timer;
+  boost::asio::steady_timer m_housekeeping_timer;
+  std::vector<SensorStatus> m_sensors;
+  CategoryCount m_device;
+  CategoryCount m_process;
+  CategoryCount m_snapshot;
+  std::uint64_t m_not_a_device = 0;
+  bool m_running = false;
+};
+
+}  // namespace sousveil

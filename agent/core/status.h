@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sensors/bpf/bpf_sensor.h"
+
+namespace sousveil {
+
+enum class SensorState { Running, Done, Failed, Disabled };
+std::string_view to_string(SensorState s);
+
+struct SensorStatus {
+  std::string name;
+  SensorState state = SensorState::Disabled;
+  std::string detail;  // what it does, or exactly why it is not running
+};
+
+// Events per category: what reached user space, what was lost on the way.
+struct CategoryCount {
+  std::uint64_t seen = 0;       // produced by the sensor
+  std::uint64_t delivered = 0;  // passed on to the output
+  std::uint64_t lost = 0;       // dropped because a buffer was full: the view may be incomplete
+};
+
+struct Status {
+  std::string version;
+  std::string mode;      // "ebpf" or "fallback"
+  std::string fidelity;  // "full" or "low"
+  double uptime_s = 0;
+  std::vector<SensorStatus> sensors;
+  CategoryCount device;
+  CategoryCount process;
+  CategoryCount snapshot;
+  KernelCounters kernel;
+  DecodeStats decode;
+  std::uint64_t not_a_device = 0;  // failed opens user space found were no device
+  std::uint64_t processes_tracked = 0;
+  std::uint64_t proc_reads = 0;
+  std::uint64_t processes_gone = 0;
+
+  std::uint64_t total_lost() const { return device.lost + process.lost + snapshot.lost; }
+};
+
+nlohmann::json to_json(const Status& s);
+// The human form of `sousveil status`.
+std::string to_text(const Status& s);
+
+}  // namespace sousveil

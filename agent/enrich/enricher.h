@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "enrich/process_table.h"
+#include "enrich/procfs.h"
+#include "model/event.h"
+
+namespace sousveil {
+
+struct EnricherStats {
+  std::uint64_t proc_reads = 0;   // processes read from /proc
+  std::uint64_t proc_gone = 0;    // gone before they could be read: identity from events only
+  std::uint64_t seeded = 0;       // processes found running at start
+};
+
+// Attaches process identity to events: exe, cmdline, user, systemd unit and
+// ancestry, from the process table and, the first time a process matters, /proc.
+class Enricher {
+ public:
+  static constexpr int kMaxAncestry = 8;
+
+  Enricher(const ProcFs& procfs, ProcessTable& table) : m_procfs(procfs), m_table(table) {}
+
+  // Reads every running process into the table (start-up).
+  void seed();
+  // Keeps the table current from exec, fork and exit events.
+  void observe(const RawEvent& event);
+  // Who caused the event.
+  ProcessInfo identify(const RawEvent& event);
+
+  const EnricherStats& stats() const { return m_stats; }
+  ProcessTable& table() { return m_table; }
+
+ private:
+  // The process from the table, completed from /proc if it is still there.
+  const ProcessRecord* lookup(const ProcessKey& key);
+  const ProcessRecord* read_from_proc(std::uint32_t pid, std::uint64_t expected_start_ticks);
+  const std::string& user_name(std::uint32_t uid);
+
+  const ProcFs& m_procfs;
+  ProcessTable& m_table;
+  EnricherStats m_stats;
+  std::unordered_map<std::uint32_t, std::string> m_users;
+};
+
+}  // namespace sousveil

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+// sousveil: the command-line client (events, status, ...).
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/cli.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto options = sousveil::cli::parse(args);
+  if (!options) {
+    std::fprintf(stderr, "sousveil: %s\n", options.error().message.c_str());
+    return 2;
+  }
+  return sousveil::cli::run(*options);
+}

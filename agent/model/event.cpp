@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "model/event.h"
+
+#include <fcntl.h>
+
+namespace sousveil {
+
+std::string_view to_string(EventKind k) {
+  switch (k) {
+    case EventKind::DeviceOpen: return "device_open";
+    case EventKind::DeviceHeld: return "device_held";
+    case EventKind::ProcessExec: return "process_exec";
+    case EventKind::ProcessFork: return "process_fork";
+    case EventKind::ProcessExit: return "process_exit";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(EventSource s) {
+  switch (s) {
+    case EventSource::Ebpf: return "ebpf";
+    case EventSource::EbpfSnapshot: return "ebpf-snapshot";
+    case EventSource::ProcScan: return "proc-scan";
+  }
+  return "unknown";
+}
+
+std::string_view access_mode(std::uint32_t open_flags) {
+  switch (open_flags & O_ACCMODE) {
+    case O_RDONLY: return "read";
+    case O_WRONLY: return "write";
+    case O_RDWR: return "read-write";
+  }
+  return "unknown";
+}
+
+std::vector<std::string> open_flag_names(std::uint32_t f) {
+  std::vector<std::string> out;
+  auto add = [&](std::uint32_t bit, const char* name) {
+    if (f & bit) out.emplace_back(name);
+  };
+  add(O_CREAT, "O_CREAT");
+  add(O_EXCL, "O_EXCL");
+  add(O_NOCTTY, "O_NOCTTY");
+  add(O_TRUNC, "O_TRUNC");
+  add(O_APPEND, "O_APPEND");
+  add(O_NONBLOCK, "O_NONBLOCK");
+  add(O_SYNC & ~O_DSYNC, "O_SYNC");
+  add(O_CLOEXEC, "O_CLOEXEC");
+  add(O_PATH, "O_PATH");
+  return out;
+}
+
+}  // namespace sousveil

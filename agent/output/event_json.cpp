@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "output/event_json.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace sousveil {
+namespace {
+
+nlohmann::json process_json(const ProcessInfo& p) {
+  nlohmann::json j = {
+      {"pid", p.pid},         {"tid", p.tid},         {"ppid", p.ppid},
+      {"start_ticks", p.start_ticks},
+      {"comm", p.comm},       {"exe", p.exe},         {"cmdline", p.cmdline},
+      {"uid", p.uid},         {"euid", p.euid},       {"user", p.user},
+      {"unit", p.unit},       {"exited", p.exited},
+  };
+  auto& anc = j["ancestry"] = nlohmann::json::array();
+  for (const auto& a : p.ancestry) anc.push_back({{"pid", a.pid}, {"comm", a.comm}, {"exe", a.exe}});
+  return j;
+}
+
+std::string result_text(std::int32_t err) {
+  if (err == 0) return "ok";
+  // "ENXIO" style names for the errors a device open gives.
+  switch (err) {
+    case ENXIO: return "ENXIO";
+    case ENODEV: return "ENODEV";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case EBUSY: return "EBUSY";
+    case ENOENT: return "ENOENT";
+    default: return "errno " + std::to_string(err);
+  }
+}
+
+}  // namespace
+
+nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
+  const auto& raw = ev.raw;
+  nlohmann::json j = {
+      {"kind", to_string(raw.kind)},
+      {"time", BootClock::format_unix_ns(clock.to_unix_ns(raw.ts_boot_ns))},
+      {"source", to_string(raw.source)},
+      {"process", process_json(ev.process)},
+  };
+  if (raw.source == EventSource::ProcScan) j["fidelity"] = "low";
+  if (raw.is_device()) {
+    const auto& d = raw.device();
+    j["device"] = {
+        {"class", to_string(d.device_class)},
+        {"detail", d.detail},
+        {"major", d.major},
+        {"minor", d.minor},
+        {"path", d.path},
+        {"name", d.name},
+    };
+    j["access"] = {{"mode", access_mode(d.flags)}, {"flags", open_flag_names(d.flags)}, {"fd", d.fd}};
+    j["result"] = result_text(d.err);
+    if (d.err != 0) j["error"] = std::strerror(d.err);
+  } else if (raw.kind == EventKind::ProcessExec) {
+    const auto& x = std::get<ExecInfo>(raw.payload);
+    j["exec"] = {{"filename", x.filename}, {"args", x.args}};
+  } else if (raw.kind == EventKind::ProcessFork) {
+    j["fork"] = {{"parent_pid", std::get<ForkInfo>(raw.payload).parent_pid}};
+  } else if (raw.kind == EventKind::ProcessExit) {
+    j["exit"] = {{"code", std::get<ExitInfo>(raw.payload).exit_code}};
+  }
+  return j;
+}
+
+std::string to_pretty_line(const EnrichedEvent& ev, const BootClock& clock) {
+  const auto& raw = ev.raw;
+  std::string when = BootClock::format_unix_ns(clock.to_unix_ns(raw.ts_boot_ns)).substr(11, 12);
+  std::string who = fmt::format("{}[{}] {} ({})", ev.process.comm, ev.process.pid,
+                                ev.process.exe.empty() ? "?" : ev.process.exe,
+                                ev.process.user.empty() ? std::to_string(ev.process.uid) : ev.process.user);
+  if (raw.is_device()) {
+    const auto& d = raw.device();
+    std::string what = d.err == 0 ? (raw.kind == EventKind::DeviceHeld ? "holds" : "opened")
+                                  : "tried " + result_text(d.err);
+    std::string cls(to_string(d.device_class));
+    if (!d.detail.empty() && d.detail != cls) cls += "/" + d.detail;
+    std::string target = d.path.empty() ? d.name : d.path;
+    return fmt::format("{} {:<12} {:<14} {:<24} {}{}", when, cls, what, target, who,
+                       raw.source == EventSource::ProcScan ? " [proc-scan]" : "");
+  }
+  std::string detail;
+  if (raw.kind == EventKind::ProcessExec) detail = std::get<ExecInfo>(raw.payload).filename;
+  if (raw.kind == EventKind::ProcessExit)
+    detail = fmt::format("code {}", std::get<ExitInfo>(raw.payload).exit_code);
+  return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "process", to_string(raw.kind), detail, who);
+}
+
+}  // namespace sousveil

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "common/result.h"
+#include "model/device_class.h"
+#include "model/event.h"
+#include "sensors/bpf/decoder.h"
+
+struct sensor_bpf;
+struct ring_buffer;
+
+namespace sousveil {
+
+// The kernel's per-CPU counters, summed (bpf/sousveil_abi.h enum sv_counter).
+struct KernelCounters {
+  std::uint64_t open_seen = 0;
+  std::uint64_t open_filtered = 0;
+  std::uint64_t open_own_tty = 0;
+  std::uint64_t open_failed_filtered = 0;
+  std::uint64_t device_emitted = 0;
+  std::uint64_t device_lost = 0;
+  std::uint64_t process_emitted = 0;
+  std::uint64_t process_lost = 0;
+  std::uint64_t snapshot_emitted = 0;
+  std::uint64_t snapshot_lost = 0;
+};
+
+struct BpfSensorOptions {
+  std::uint32_t ringbuf_bytes = 8U << 20;
+};
+
+// The eBPF sensor: owns the skeleton (open -> knobs -> load -> fill maps ->
+// attach, torn down in reverse on every path) and consumes its ring buffer on
+// the io_context.
+class BpfSensor {
+ public:
+  using Handler = std::function<void(RawEvent&&)>;
+
+  // Loads and attaches everything, or says exactly why it could not.
+  static Result<std::unique_ptr<BpfSensor>> start(boost::asio::io_context& io,
+                                                  const DeviceClassTable& table, Handler handler,
+                                                  BpfSensorOptions options = {});
+  ~BpfSensor();
+  BpfSensor(const BpfSensor&) = delete;
+  BpfSensor& operator=(const BpfSensor&) = delete;
+
+  // One pass of the task_file iterator: sensitive fds open right now.
+  Result<std::vector<RawEvent>> snapshot();
+  // Drains what is in the ring buffer now (used at shutdown and by tests).
+  void drain();
+  KernelCounters counters() const;
+  const DecodeStats& decode_stats() const { return m_decode; }
+  void stop();
+
+ private:
+  BpfSensor(boost::asio::io_context& io, const DeviceClassTable& table, Handler handler);
+  Result<void> open_and_load(const BpfSensorOptions& options);
+  Result<void> attach();
+  void arm();
+  static int on_record(void* ctx, void* data, std::size_t size);
+
+  boost::asio::io_context& m_io;
+  DeviceClassTable m_table;
+  Handler m_handler;
+  sensor_bpf* m_skel = nullptr;
+  ring_buffer* m_ring = nullptr;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> m_ring_fd;
+  DecodeStats m_decode;
+  KernelCounters m_final;  // the counters as they were at stop()
+  bool m_stopped = false;
+};
+
+// Sends libbpf's messages to the "libbpf" logger (debug and warnings).
+void route_libbpf_logs();
+
+// Mounts tracefs where it is missing: tracepoint attachment needs it.
+Result<void> ensure_tracefs();
+
+// Why BPF cannot work here, checked before trying: not root, no BTF...
+// Returns an empty string when nothing is known to be missing.
+std::string bpf_precondition_problem();
+
+}  // namespace sousveil

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sensors/bpf/decoder.h"
+
+#include <linux/types.h>
+
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "enrich/procfs.h"
+
+extern "C" {
+#include "sousveil_abi.h"
+}
+
+namespace sousveil {
+namespace {
+
+template <std::size_t N>
+std::string bounded(const char (&s)[N]) {
+  return std::string(s, strnlen(s, N));
+}
+
+template <class T>
+bool read_exact(std::span<const std::byte> rec, T& out) {
+  if (rec.size() != sizeof(T)) return false;
+  std::memcpy(&out, rec.data(), sizeof(T));
+  return out.hdr.size == sizeof(T);
+}
+
+ProcessRef process_from(const sv_header& h) {
+  ProcessRef p;
+  p.pid = h.pid;
+  p.tid = h.tid;
+  p.ppid = h.ppid;
+  p.uid = h.uid;
+  p.euid = h.euid;
+  p.start_boot_ns = h.start_boot_ns;
+  p.comm = bounded(h.comm);
+  return p;
+}
+
+Error fail(DecodeStats& stats, DecodeError why, const char* what) {
+  ++stats.errors[static_cast<int>(why)];
+  return make_error(what);
+}
+
+}  // namespace
+
+Result<RawEvent> decode_record(std::span<const std::byte> rec, const DeviceClassTable& table,
+                               DecodeStats& stats) {
+  sv_header h;
+  if (rec.size() < sizeof(h)) return fail(stats, DecodeError::Short, "record shorter than its header");
+  std::memcpy(&h, rec.data(), sizeof(h));
+  if (h.size != rec.size()) return fail(stats, DecodeError::SizeMismatch, "record size does not match its header");
+
+  RawEvent ev;
+  ev.ts_boot_ns = h.ts_boot_ns;
+  ev.process = process_from(h);
+  switch (h.kind) {
+    case SV_EV_DEVICE_OPEN: {
+      sv_device_event d;
+      if (!read_exact(rec, d)) return fail(stats, DecodeError::SizeMismatch, "device record has the wrong size");
+      if (d.dev_class >= kDeviceClassCount) return fail(stats, DecodeError::BadClass, "device class out of range");
+      ev.kind = EventKind::DeviceOpen;
+      DeviceAccess a;
+      a.major = d.major;
+      a.minor = d.minor;
+      a.fd = d.fd;
+      a.err = d.err;
+      a.flags = d.flags;
+      a.syscall_nr = d.syscall_nr;
+      a.name = bounded(d.name);
+      a.path = bounded(d.path);
+      // The kernel's class is a filter; the table is the authority when the node is known.
+      a.device_class = d.err == 0 ? table.classify(d.major, d.minor) : DeviceClass::None;
+      if (a.device_class == DeviceClass::None && d.err == 0)
+        a.device_class = static_cast<DeviceClass>(d.dev_class);
+      ev.payload = std::move(a);
+      break;
+    }
+    case SV_EV_SNAPSHOT_FD: {
+      sv_snapshot_fd_event s;
+      if (!read_exact(rec, s)) return fail(stats, DecodeError::SizeMismatch, "snapshot record has the wrong size");
+      if (s.dev_class >= kDeviceClassCount) return fail(stats, DecodeError::BadClass, "device class out of range");
+      ev.kind = EventKind::DeviceHeld;
+      ev.source = EventSource::EbpfSnapshot;
+      DeviceAccess a;
+      a.major = s.major;
+      a.minor = s.minor;
+      a.fd = s.fd;
+      a.flags = s.flags;
+      a.name = bounded(s.name);
+      a.device_class = table.classify(s.major, s.minor);
+      if (a.device_class == DeviceClass::None) a.device_class = static_cast<DeviceClass>(s.dev_class);
+      ev.payload = std::move(a);
+      break;
+    }
+    case SV_EV_PROCESS_EXEC: {
+      sv_exec_event x;
+      if (!read_exact(rec, x)) return fail(stats, DecodeError::SizeMismatch, "exec record has the wrong size");
+      ev.kind = EventKind::ProcessExec;
+      ExecInfo info;
+      info.filename = bounded(x.filename);
+      auto len = x.args_len < sizeof(x.args) ? x.args_len : sizeof(x.args);
+      info.args = split_nul(std::string_view(x.args, len));
+      ev.payload = std::move(info);
+      break;
+    }
+    case SV_EV_PROCESS_FORK: {
+      sv_fork_event f;
+      if (!read_exact(rec, f)) return fail(stats, DecodeError::SizeMismatch, "fork record has the wrong size");
+      ev.kind = EventKind::ProcessFork;
+      ev.payload = ForkInfo{f.parent_pid};
+      break;
+    }
+    case SV_EV_PROCESS_EXIT: {
+      sv_exit_event x;
+      if (!read_exact(rec, x)) return fail(stats, DecodeError::SizeMismatch, "exit record has the wrong size");
+      ev.kind = EventKind::ProcessExit;
+      ev.payload = ExitInfo{x.exit_code};
+      break;
+    }
+    default:
+      return fail(stats, DecodeError::UnknownKind, "unknown record kind");
+  }
+  ++stats.decoded;
+  return ev;
+}
+
+}  // namespace sousveil
