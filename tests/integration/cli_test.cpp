@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+// The sousveil command as a person runs it.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <sstream>
+#include <string>
+
+#include "harness.h"
+
+namespace sousveil {
+namespace {
+
+using testing::run_capture;
+
+// A running `sousveil events`, read line by line.
+class EventsProcess {
+ public:
+  explicit EventsProcess(std::vector<std::string> argv) {
+    int out[2], err[2];
+    EXPECT_EQ(pipe(out), 0);
+    EXPECT_EQ(pipe(err), 0);
+    m_pid = fork();
+    if (m_pid == 0) {
+      dup2(out[1], 1);
+      dup2(err[1], 2);
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    close(out[1]);
+    close(err[1]);
+    m_out = out[0];
+    m_err = err[0];
+  }
+  ~EventsProcess() {
+    stop();
+    close(m_out);
+    close(m_err);
+  }
+
+  // Reads lines from fd until one contains needle; false on timeout.
+  bool wait_line(bool from_stderr, const std::function<bool(const std::string&)>& match,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+    int fd = from_stderr ? m_err : m_out;
+    std::string& buf = from_stderr ? m_err_buf : m_out_buf;
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      std::size_t nl;
+      while ((nl = buf.find('\n')) != std::string::npos) {
+        std::string line = buf.substr(0, nl);
+        buf.erase(0, nl + 1);
+        if (match(line)) return true;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{fd, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char chunk[4096];
+      ssize_t n = read(fd, chunk, sizeof(chunk));
+      if (n <= 0) return false;
+      buf.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+  int stop() {
+    if (m_pid <= 0) return m_status;
+    kill(m_pid, SIGTERM);
+    m_status = testing::wait_child(m_pid);
+    m_pid = -1;
+    return m_status;
+  }
+
+ private:
+  pid_t m_pid = -1;
+  int m_out = -1;
+  int m_err = -1;
+  int m_status = -1;
+  std::string m_out_buf;
+  std::string m_err_buf;
+};
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto why = testing::missing_privilege(); !why.empty()) GTEST_SKIP() << why;
+  }
+};
+
+TEST_F(CliTest, EventsPrintsOneJsonLinePerDeviceOpen) {
+  EventsProcess events({SOUSVEIL_CLI, "events"});
+  ASSERT_TRUE(events.wait_line(true, [](const std::string& l) { return l.find("watching") != std::string::npos; }))
+      << "sousveil events never said it was watching";
+  pid_t head = testing::spawn({"/usr/bin/head", "-c", "100", "/dev/vcs"});
+  testing::wait_child(head);
+
+  nlohmann::json found;
+  bool ok = events.wait_line(false, [&](const std::string& line) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded()) {
+      ADD_FAILURE() << "not JSON: " << line;
+      return false;
+    }
+    if (j.value("kind", "") == "device_open" && j["process"]["pid"] == head) {
+      found = j;
+      return true;
+    }
+    return false;
+  });
+  ASSERT_TRUE(ok) << "no JSON line for head (pid " << head << ")";
+  EXPECT_EQ(found["device"]["class"], "vcs");
+  EXPECT_EQ(found["device"]["major"], 7);
+  EXPECT_EQ(found["device"]["minor"], 0);
+  EXPECT_EQ(found["device"]["path"], "/dev/vcs");
+  EXPECT_EQ(found["access"]["mode"], "read");
+  EXPECT_EQ(found["result"], "ok");
+  EXPECT_EQ(found["source"], "ebpf");
+  EXPECT_EQ(found["process"]["exe"], "/usr/bin/head");
+  EXPECT_EQ(found["process"]["user"], "root");
+  EXPECT_TRUE(found["process"]["cmdline"].is_array());
+  EXPECT_TRUE(found["process"]["ancestry"].is_array());
+  EXPECT_TRUE(found["time"].get<std::string>().ends_with("Z"));
+  int status = events.stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exit status " << status;
+}
+
+TEST_F(CliTest, StatusJsonShowsSensorsAndLossCountersPerCategory) {
+  auto r = run_capture({SOUSVEIL_CLI, "status", "--json", "--duration", "0.5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["mode"], "ebpf");
+  EXPECT_EQ(j["sensors"][0]["name"], "ebpf");
+  EXPECT_EQ(j["sensors"][0]["state"], "running");
+  for (const char* category : {"device", "process", "snapshot"}) {
+    ASSERT_TRUE(j["events"].contains(category)) << category;
+    EXPECT_TRUE(j["events"][category]["lost"].is_number_unsigned()) << category;
+    EXPECT_TRUE(j["events"][category]["seen"].is_number_unsigned()) << category;
+  }
+  EXPECT_EQ(j["events"]["lost_total"], 0);
+  EXPECT_GT(j["kernel_filter"]["opens_seen"].get<std::uint64_t>(), 0U);
+}
+
+TEST_F(CliTest, StatusTextNamesTheLossColumn) {
+  auto r = run_capture({SOUSVEIL_CLI, "status", "--duration", "0.3"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("lost"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ebpf"), std::string::npos) << r.out;
+}
+
+TEST(CliBadInputTest, UnknownFlagIsOneSentenceAndExitTwo) {
+  auto r = run_capture({SOUSVEIL_CLI, "events", "--frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--frobnicate"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(CliBadInputTest, NoCommandAndUnknownCommandExitTwo) {
+  EXPECT_EQ(run_capture({SOUSVEIL_CLI}).exit_code, 2);
+  auto r = run_capture({SOUSVEIL_CLI, "watch-everything"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("watch-everything"), std::string::npos);
+}
+
+TEST(CliBadInputTest, DaemonRejectsUnknownFlag) {
+  auto r = run_capture({SOUSVEILD, "--bogus"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--bogus"), std::string::npos) << r.err;
+}
+
+TEST(CliPrivilegeTest, WithoutRootItSaysWhyAndFallsBack) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to drop to another user";
+  int out[2], err[2];
+  ASSERT_EQ(pipe(out), 0);
+  ASSERT_EQ(pipe(err), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(126);
+    execl(SOUSVEIL_CLI, SOUSVEIL_CLI, "status", "--json", "--duration", "0.3", nullptr);
+    _exit(127);
+  }
+  close(out[1]);
+  close(err[1]);
+  std::string o, e;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(out[0], buf, sizeof buf)) > 0) o.append(buf, static_cast<std::size_t>(n));
+  while ((n = read(err[0], buf, sizeof buf)) > 0) e.append(buf, static_cast<std::size_t>(n));
+  close(out[0]);
+  close(err[0]);
+  int status = testing::wait_child(pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << e;
+  auto j = nlohmann::json::parse(o);
+  EXPECT_EQ(j["mode"], "fallback");
+  EXPECT_EQ(j["fidelity"], "low");
+  EXPECT_EQ(j["sensors"][0]["state"], "failed");
+  EXPECT_NE(j["sensors"][0]["detail"].get<std::string>().find("root"), std::string::npos);
+  // One summary line on stderr, no library noise.
+  EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
+  EXPECT_NE(e.find("falling back"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace sousveil

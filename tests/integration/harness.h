@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: Apache-2.0
+// Test helpers for integration tests: a real agent on its own thread, real
+// processes to detect.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/agent.h"
+
+namespace sousveil::testing {
+
+// Why a root+BTF integration test cannot run here, or "" when it can.
+std::string missing_privilege();
+
+// Collects what the agent emits; safe to read from the test thread.
+class CollectingSink final : public EventSink {
+ public:
+  void on_event(const EnrichedEvent& event) override;
+  void on_lost(std::string_view category, std::uint64_t count) override;
+  std::vector<EnrichedEvent> events() const;
+  std::uint64_t lost() const;
+
+ private:
+  mutable std::mutex m_mutex;
+  std::vector<EnrichedEvent> m_events;
+  std::uint64_t m_lost = 0;
+};
+
+// A real Agent running on its own io_context thread.
+class AgentHarness {
+ public:
+  explicit AgentHarness(AgentOptions options = {});
+  ~AgentHarness();
+
+  Result<void> start();
+  // Waits until an event satisfies pred; returns it, or nullopt on timeout.
+  std::optional<EnrichedEvent> wait_for(const std::function<bool(const EnrichedEvent&)>& pred,
+                                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Drains the ring buffer and returns the status, on the agent's thread.
+  Status flush_and_status();
+  // Runs fn on the agent's thread (to stall it, for example).
+  void post(std::function<void()> fn);
+  CollectingSink& sink() { return m_sink; }
+
+ private:
+  boost::asio::io_context m_io;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> m_work;
+  CollectingSink m_sink;
+  Agent m_agent;
+  std::thread m_thread;
+};
+
+// Runs a program with stdout and stderr on /dev/null; returns its pid.
+// before_exec runs in the child (to open fds it should hold, for example).
+pid_t spawn(const std::vector<std::string>& argv, const std::function<void()>& before_exec = {});
+// Waits for a child; returns its exit status as waitpid reports it.
+int wait_child(pid_t pid);
+
+// Runs a command and captures its stdout; returns the exit code too.
+struct Output {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+Output run_capture(const std::vector<std::string>& argv, std::chrono::seconds timeout = std::chrono::seconds(30));
+
+}  // namespace sousveil::testing
