@@ -8,6 +8,7 @@
 #include "common/logging.h"
 #include "core/runner.h"
 #include "output/event_json.h"
+#include "output/finding_json.h"
 
 #ifndef SOUSVEIL_VERSION
 #define SOUSVEIL_VERSION "0.0.0"
@@ -30,9 +31,21 @@ class PrintSink final : public EventSink {
   explicit PrintSink(bool pretty) : m_pretty(pretty) {}
   void set_clock(const BootClock* clock) { m_clock = clock; }
 
-  void on_event(const EnrichedEvent& ev) override {
-    std::string line = m_pretty ? to_pretty_line(ev, *m_clock) : to_json(ev, *m_clock).dump();
-    emit(line);
+  void on_event(const EnrichedEvent& ev, const std::vector<rules::Finding>& findings) override {
+    if (m_pretty) {
+      emit(to_pretty_line(ev, *m_clock));
+      for (const auto& f : findings) emit(to_pretty_line(f));
+      return;
+    }
+    auto j = to_json(ev, *m_clock);
+    if (!findings.empty()) {
+      auto& arr = j["findings"] = nlohmann::json::array();
+      for (const auto& f : findings) arr.push_back(to_json(f));
+    }
+    emit(j.dump());
+  }
+  void on_watcher(const track::WatcherChange& change) override {
+    emit(m_pretty ? to_pretty_line(change, *m_clock) : to_json(change, *m_clock).dump());
   }
   void on_lost(std::string_view category, std::uint64_t count) override {
     if (m_pretty) {
@@ -60,7 +73,7 @@ class PrintSink final : public EventSink {
 
 class NullSink final : public EventSink {
  public:
-  void on_event(const EnrichedEvent&) override {}
+  void on_event(const EnrichedEvent&, const std::vector<rules::Finding>&) override {}
   void on_lost(std::string_view, std::uint64_t) override {}
 };
 
@@ -159,7 +172,9 @@ Result<Options> parse(const std::vector<std::string>& args) {
 }
 
 int run(const Options& o) {
-  logging::init(logging::Sink::Stderr, o.verbose ? spdlog::level::debug : spdlog::level::info);
+  // `status` prints a report: only warnings and errors belong beside it.
+  auto quiet = o.command == Command::Status ? spdlog::level::warn : spdlog::level::info;
+  logging::init(logging::Sink::Stderr, o.verbose ? spdlog::level::debug : quiet);
   switch (o.command) {
     case Command::Events: return run_events(o);
     case Command::Status: return run_status(o);

@@ -5,6 +5,9 @@
 
 #include "common/logging.h"
 #include "enrich/device_resolver.h"
+#include "rules/defaults.h"
+#include "rules/event_fields.h"
+#include "rules/loader.h"
 
 #ifndef SOUSVEIL_VERSION
 #define SOUSVEIL_VERSION "0.0.0"
@@ -20,6 +23,15 @@ auto log() {
 
 }  // namespace
 
+std::optional<bool> ProcHoldChecker::holds_any(const ProcessKey& process,
+                                               const std::set<std::pair<std::uint32_t, std::uint32_t>>& devices) {
+  auto st = m_procfs.stat(process.pid);
+  if (!st || st->start_ticks != process.start_ticks || st->state == 'Z') return std::nullopt;
+  for (const auto& fd : m_procfs.char_device_fds(process.pid))
+    if (devices.count({fd.major, fd.minor})) return true;
+  return false;
+}
+
 Agent::Agent(boost::asio::io_context& io, AgentOptions options, EventSink& sink)
     : m_io(io),
       m_options(std::move(options)),
@@ -27,7 +39,8 @@ Agent::Agent(boost::asio::io_context& io, AgentOptions options, EventSink& sink)
       m_procfs(m_options.proc_root),
       m_enricher(m_procfs, m_processes),
       m_fallback_timer(io),
-      m_housekeeping_timer(io) {}
+      m_housekeeping_timer(io),
+      m_tracker(m_options.tracker, m_hold_checker) {}
 
 Agent::~Agent() { stop(); }
 
@@ -45,6 +58,7 @@ Result<void> Agent::start() {
   m_started_boot_ns = BootClock::now_boot_ns();
   const Step steps[] = {
       {"device table", [this] { return step_device_table(); }},
+      {"rules", [this] { return step_rules(); }},
       {"ebpf sensor", [this] { return step_bpf_sensor(); }},
       {"process table", [this] { return step_seed_processes(); }},
       {"snapshot", [this] { return step_snapshot(); }},
@@ -74,6 +88,54 @@ Result<void> Agent::step_device_table() {
   log()->debug("device table: {} major rules, {} exact rules, hidraw major {}",
                m_table.major_rules().size(), m_table.exact_rules().size(),
                hidraw ? std::to_string(*hidraw) : "none");
+  return {};
+}
+
+Result<void> Agent::step_rules() {
+  if (!m_options.use_rules) {
+    set_sensor("rules", SensorState::Disabled, "switched off: events only, no findings");
+    return {};
+  }
+  auto sources = m_options.rule_sources.empty() ? rules::default_rule_sources() : m_options.rule_sources;
+  auto catalog_sources = m_options.catalog_sources;
+  if (catalog_sources.empty()) catalog_sources.push_back(rules::shipped_rules_dir() / "products");
+  auto cat = catalog::load_catalog(catalog_sources);
+  if (cat.ok()) {
+    m_catalog = cat.catalog;
+  } else {
+    log()->error("product catalog not loaded: {} (first: {})", cat.errors.size(), cat.errors.front().format());
+  }
+  if (auto r = reload(); !r) {
+    // Keep watching: events still flow and say so; findings need valid rules.
+    set_sensor("rules", SensorState::Failed, r.error().message);
+  }
+  return {};
+}
+
+Result<void> Agent::reload() {
+  if (!m_options.use_rules) {
+    log()->info("reload requested: rules are switched off");
+    return {};
+  }
+  auto sources = m_options.rule_sources.empty() ? rules::default_rule_sources() : m_options.rule_sources;
+  auto loaded = rules::load_rules(sources);
+  if (!loaded.ok()) {
+    auto kept = m_engine.ruleset();
+    m_rules_error = std::to_string(loaded.errors.size()) + " error(s) in the rules, first: " +
+                    loaded.errors.front().format() +
+                    (kept ? "; keeping the " + std::to_string(kept->rules().size()) + " rules in force"
+                          : "; no rules are in force");
+    log()->error("rules not loaded: {}", m_rules_error);
+    for (const auto& e : loaded.errors) log()->error("{}", e.format());
+    return make_error(m_rules_error);
+  }
+  m_rules_error.clear();
+  m_engine.swap(loaded.ruleset);
+  std::string detail = std::to_string(loaded.ruleset->enabled_count()) + " of " +
+                       std::to_string(loaded.ruleset->rules().size()) + " rules enabled, " +
+                       std::to_string(m_catalog ? m_catalog->products().size() : 0) + " products";
+  set_sensor("rules", SensorState::Running, detail);
+  log()->info("rules loaded: {}", detail);
   return {};
 }
 
@@ -157,6 +219,7 @@ void Agent::arm_housekeeping() {
   m_housekeeping_timer.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     check_losses();
+    publish(m_tracker.tick(BootClock::now_boot_ns()));
     auto grace = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(m_options.exited_grace).count());
     m_processes.expire(BootClock::now_boot_ns(), grace);
@@ -191,10 +254,13 @@ void Agent::handle(RawEvent&& ev) {
     case EventKind::ProcessExit: {
       ++m_process.seen;
       m_enricher.observe(ev);
+      if (ev.kind == EventKind::ProcessExit)
+        publish(m_tracker.on_process_exit({ev.process.pid, boot_ns_to_ticks(ev.process.start_boot_ns)},
+                                          ev.ts_boot_ns));
       if (!m_options.emit_process_events) return;
       ++m_process.delivered;
       auto info = m_enricher.identify(ev);
-      m_sink.on_event({std::move(ev), std::move(info)});
+      deliver({std::move(ev), std::move(info)});
       return;
     }
     case EventKind::DeviceOpen:
@@ -207,14 +273,41 @@ void Agent::handle(RawEvent&& ev) {
       }
       ++count.delivered;
       auto info = m_enricher.identify(ev);
-      m_sink.on_event({std::move(ev), std::move(info)});
+      deliver({std::move(ev), std::move(info)});
       return;
     }
   }
 }
 
-void Agent::reload() {
-  log()->info("reload requested: nothing to reload yet (no rules are loaded in this version)");
+void Agent::deliver(EnrichedEvent&& ev) {
+  if (m_catalog) {
+    if (const auto* product = m_catalog->match({ev.process.exe, ev.process.unit, {}}))
+      ev.process.product = product->id;
+  }
+  std::vector<rules::Finding> findings;
+  std::vector<track::WatcherChange> changes;
+  if (auto rs = m_engine.ruleset()) {
+    rules::EnrichedEventFields fields(ev);
+    findings = m_engine.evaluate(fields, to_string(ev.raw.kind), ev.process.product);
+    // Watchers are timed by the event, so a burst read late is still in order.
+    for (const auto& f : findings) {
+      auto more = m_tracker.on_finding(f, rs->find(f.rule_id), ev, ev.raw.ts_boot_ns);
+      changes.insert(changes.end(), more.begin(), more.end());
+    }
+  }
+  m_findings += findings.size();
+  m_sink.on_event(ev, findings);
+  publish(std::move(changes));
+}
+
+void Agent::publish(std::vector<track::WatcherChange> changes) {
+  for (const auto& c : changes) {
+    const auto& w = c.watcher;
+    log()->info("watcher={} change={} rule={} severity={} pid={} exe={} reason={}", w.id, to_string(c.change),
+                w.finding.rule_id, rules::to_string(w.finding.severity), w.process.pid, w.process.exe,
+                c.change == track::Change::Ended ? w.end_reason : w.finding.explanation);
+    m_sink.on_watcher(c);
+  }
 }
 
 Status Agent::status() const {
@@ -238,6 +331,17 @@ Status Agent::status() const {
   s.processes_tracked = m_processes.size();
   s.proc_reads = m_enricher.stats().proc_reads;
   s.processes_gone = m_enricher.stats().proc_gone;
+  if (auto rs = m_engine.ruleset()) {
+    s.rules_loaded = rs->rules().size();
+    s.rules_enabled = rs->enabled_count();
+    s.rule_sources = rs->sources();
+  }
+  s.rules_error = m_rules_error;
+  s.products = m_catalog ? m_catalog->products().size() : 0;
+  s.findings = m_findings;
+  s.excepted = m_engine.excepted();
+  s.watchers_active = m_tracker.active_count();
+  s.watchers_unconfirmed = m_tracker.unconfirmed();
   return s;
 }
 

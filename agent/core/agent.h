@@ -24,14 +24,20 @@
 #include "model/event.h"
 #include "sensors/bpf/bpf_sensor.h"
 #include "sensors/proc/proc_scan_sensor.h"
+#include "catalog/catalog.h"
+#include "rules/engine.h"
+#include "track/tracker.h"
 
 namespace sousveil {
 
-// Where enriched events go (the CLI's printer now; rules, store and socket later).
+// Where enriched events, their findings and watcher changes go (the CLI's
+// printer now; store and socket later).
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  virtual void on_event(const EnrichedEvent& event) = 0;
+  virtual void on_event(const EnrichedEvent& event, const std::vector<rules::Finding>& findings) = 0;
+  // A watcher appeared (announced once) or ended.
+  virtual void on_watcher(const track::WatcherChange& change) { (void)change; }
   // Events of a category were lost since the last report: never silent.
   virtual void on_lost(std::string_view category, std::uint64_t count) = 0;
 };
@@ -45,6 +51,22 @@ struct AgentOptions {
   std::chrono::seconds exited_grace{60};
   std::filesystem::path proc_root = "/proc";
   std::uint32_t ringbuf_bytes = 8U << 20;
+  bool use_rules = true;
+  // Rule files and directories, shipped first; empty means the defaults.
+  std::vector<std::filesystem::path> rule_sources;
+  std::vector<std::filesystem::path> catalog_sources;
+  track::TrackerOptions tracker;
+};
+
+// Whether a process still holds a device, from /proc.
+class ProcHoldChecker final : public track::HoldChecker {
+ public:
+  explicit ProcHoldChecker(const ProcFs& procfs) : m_procfs(procfs) {}
+  std::optional<bool> holds_any(const ProcessKey& process,
+                                const std::set<std::pair<std::uint32_t, std::uint32_t>>& devices) override;
+
+ private:
+  const ProcFs& m_procfs;
 };
 
 // The agent loop: sensors -> resolver -> enricher -> sink, all on one io_context.
@@ -59,8 +81,9 @@ class Agent {
   Result<void> start();
   // Tears down in reverse; safe to call more than once.
   void stop();
-  // SIGHUP. Nothing is reloadable yet; says so.
-  void reload();
+  // SIGHUP: reloads the rules; a failed reload keeps the rules in force.
+  Result<void> reload();
+  std::vector<track::Watcher> watchers() const { return m_tracker.watchers(); }
   Status status() const;
   const BootClock& clock() const { return m_clock; }
   // Reads what is already in the ring buffer and the counters now.
@@ -73,6 +96,7 @@ class Agent {
   };
 
   Result<void> step_device_table();
+  Result<void> step_rules();
   Result<void> step_bpf_sensor();
   Result<void> step_seed_processes();
   Result<void> step_snapshot();
@@ -80,6 +104,8 @@ class Agent {
   Result<void> step_housekeeping();
 
   void handle(RawEvent&& event);
+  void deliver(EnrichedEvent&& event);
+  void publish(std::vector<track::WatcherChange> changes);
   void arm_fallback();
   void arm_housekeeping();
   void check_losses();
@@ -99,6 +125,12 @@ class Agent {
   boost::asio::steady_timer m_fallback_timer;
   boost::asio::steady_timer m_housekeeping_timer;
   std::vector<SensorStatus> m_sensors;
+  rules::RuleEngine m_engine{nullptr};
+  std::shared_ptr<const catalog::Catalog> m_catalog;
+  std::string m_rules_error;  // why the last load or reload failed
+  std::uint64_t m_findings = 0;
+  ProcHoldChecker m_hold_checker{m_procfs};
+  track::Tracker m_tracker;
   CategoryCount m_device;
   CategoryCount m_process;
   CategoryCount m_snapshot;

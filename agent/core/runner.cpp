@@ -31,7 +31,7 @@ int run_agent(const RunOptions& options, EventSink& sink) {
   std::function<void()> arm_reload = [&] {
     reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
-      agent.reload();
+      (void)agent.reload();  // a failure is logged and shown in status; old rules stay
       arm_reload();
     });
   };

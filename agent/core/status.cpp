@@ -49,6 +49,14 @@ nlohmann::json to_json(const Status& s) {
         {"processes_tracked", s.processes_tracked},
         {"processes_read_from_proc", s.proc_reads},
         {"processes_gone_before_read", s.processes_gone}}},
+      {"rules",
+       {{"loaded", s.rules_loaded},
+        {"enabled", s.rules_enabled},
+        {"sources", s.rule_sources},
+        {"error", s.rules_error},
+        {"products", s.products}}},
+      {"findings", {{"total", s.findings}, {"excepted", s.excepted}}},
+      {"watchers", {{"active", s.watchers_active}, {"unconfirmed", s.watchers_unconfirmed}}},
   };
 }
 
@@ -70,6 +78,9 @@ std::string to_text(const Status& s) {
                      s.kernel.open_failed_filtered);
   out += fmt::format("user space: {} records, {} malformed, {} processes tracked\n", s.decode.decoded,
                      s.decode.total_errors(), s.processes_tracked);
+  out += fmt::format("rules: {} loaded, {} enabled, {} products; {} findings, {} active watchers\n",
+                     s.rules_loaded, s.rules_enabled, s.products, s.findings, s.watchers_active);
+  if (!s.rules_error.empty()) out += "RULES PROBLEM: " + s.rules_error + "\n";
   if (s.total_lost() > 0)
     out += fmt::format("WARNING: {} events were lost; what sousveil shows may be incomplete\n",
                        s.total_lost());

@@ -42,6 +42,16 @@ struct Status {
   std::uint64_t processes_tracked = 0;
   std::uint64_t proc_reads = 0;
   std::uint64_t processes_gone = 0;
+  // Rules in force.
+  std::size_t rules_loaded = 0;
+  std::size_t rules_enabled = 0;
+  std::vector<std::string> rule_sources;
+  std::string rules_error;  // the last load or reload failure, "" when fine
+  std::size_t products = 0;
+  std::uint64_t findings = 0;
+  std::uint64_t excepted = 0;
+  std::size_t watchers_active = 0;
+  std::uint64_t watchers_unconfirmed = 0;
 
   std::uint64_t total_lost() const { return device.lost + process.lost + snapshot.lost; }
 };

@@ -12,7 +12,8 @@ namespace {
 
 class LogSink final : public sousveil::EventSink {
  public:
-  void on_event(const sousveil::EnrichedEvent& ev) override {
+  void on_event(const sousveil::EnrichedEvent& ev, const std::vector<sousveil::rules::Finding>&) override {
+    if (!ev.raw.is_device()) return;
     const auto& d = ev.raw.device();
     m_log->info("event={} class={} path={} result={} pid={} exe={} user={} unit={}",
                 sousveil::to_string(ev.raw.kind), sousveil::to_string(d.device_class), d.path,

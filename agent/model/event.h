@@ -99,6 +99,7 @@ struct ProcessInfo {
   std::uint32_t euid = 0;
   std::string user;
   std::string unit;  // systemd unit from the cgroup
+  std::string product;  // catalog product id, when the process matches one
   std::vector<Ancestor> ancestry;  // parent first
   bool exited = false;  // gone before it could be read from /proc
 };

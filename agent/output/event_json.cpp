@@ -15,7 +15,7 @@ nlohmann::json process_json(const ProcessInfo& p) {
       {"start_ticks", p.start_ticks},
       {"comm", p.comm},       {"exe", p.exe},         {"cmdline", p.cmdline},
       {"uid", p.uid},         {"euid", p.euid},       {"user", p.user},
-      {"unit", p.unit},       {"exited", p.exited},
+      {"unit", p.unit},       {"exited", p.exited},   {"product", p.product},
   };
   auto& anc = j["ancestry"] = nlohmann::json::array();
   for (const auto& a : p.ancestry) anc.push_back({{"pid", a.pid}, {"comm", a.comm}, {"exe", a.exe}});

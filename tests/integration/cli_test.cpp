@@ -19,6 +19,13 @@ namespace {
 
 using testing::run_capture;
 
+const nlohmann::json& sensor(const nlohmann::json& status, const std::string& name) {
+  for (const auto& s : status["sensors"])
+    if (s["name"] == name) return s;
+  static const nlohmann::json none = {{"name", ""}, {"state", "absent"}, {"detail", ""}};
+  return none;
+}
+
 // A running `sousveil events`, read line by line.
 class EventsProcess {
  public:
@@ -137,8 +144,9 @@ TEST_F(CliTest, StatusJsonShowsSensorsAndLossCountersPerCategory) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["mode"], "ebpf");
-  EXPECT_EQ(j["sensors"][0]["name"], "ebpf");
-  EXPECT_EQ(j["sensors"][0]["state"], "running");
+  EXPECT_EQ(sensor(j, "ebpf")["state"], "running");
+  EXPECT_EQ(sensor(j, "rules")["state"], "running") << sensor(j, "rules")["detail"];
+  EXPECT_GT(j["rules"]["loaded"].get<int>(), 0);
   for (const char* category : {"device", "process", "snapshot"}) {
     ASSERT_TRUE(j["events"].contains(category)) << category;
     EXPECT_TRUE(j["events"][category]["lost"].is_number_unsigned()) << category;
@@ -203,8 +211,8 @@ TEST(CliPrivilegeTest, WithoutRootItSaysWhyAndFallsBack) {
   auto j = nlohmann::json::parse(o);
   EXPECT_EQ(j["mode"], "fallback");
   EXPECT_EQ(j["fidelity"], "low");
-  EXPECT_EQ(j["sensors"][0]["state"], "failed");
-  EXPECT_NE(j["sensors"][0]["detail"].get<std::string>().find("root"), std::string::npos);
+  EXPECT_EQ(sensor(j, "ebpf")["state"], "failed");
+  EXPECT_NE(sensor(j, "ebpf")["detail"].get<std::string>().find("root"), std::string::npos);
   // One summary line on stderr, no library noise.
   EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
   EXPECT_NE(e.find("falling back"), std::string::npos) << e;

@@ -20,9 +20,25 @@ std::string missing_privilege() {
   return "";
 }
 
-void CollectingSink::on_event(const EnrichedEvent& event) {
+void CollectingSink::on_event(const EnrichedEvent& event, const std::vector<rules::Finding>& findings) {
   std::lock_guard lock(m_mutex);
   m_events.push_back(event);
+  m_findings.insert(m_findings.end(), findings.begin(), findings.end());
+}
+
+void CollectingSink::on_watcher(const track::WatcherChange& change) {
+  std::lock_guard lock(m_mutex);
+  m_changes.push_back(change);
+}
+
+std::vector<rules::Finding> CollectingSink::findings() const {
+  std::lock_guard lock(m_mutex);
+  return m_findings;
+}
+
+std::vector<track::WatcherChange> CollectingSink::watcher_changes() const {
+  std::lock_guard lock(m_mutex);
+  return m_changes;
 }
 
 void CollectingSink::on_lost(std::string_view, std::uint64_t count) {

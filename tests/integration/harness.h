@@ -23,7 +23,10 @@ std::string missing_privilege();
 // Collects what the agent emits; safe to read from the test thread.
 class CollectingSink final : public EventSink {
  public:
-  void on_event(const EnrichedEvent& event) override;
+  void on_event(const EnrichedEvent& event, const std::vector<rules::Finding>& findings) override;
+  void on_watcher(const track::WatcherChange& change) override;
+  std::vector<rules::Finding> findings() const;
+  std::vector<track::WatcherChange> watcher_changes() const;
   void on_lost(std::string_view category, std::uint64_t count) override;
   std::vector<EnrichedEvent> events() const;
   std::uint64_t lost() const;
@@ -31,6 +34,8 @@ class CollectingSink final : public EventSink {
  private:
   mutable std::mutex m_mutex;
   std::vector<EnrichedEvent> m_events;
+  std::vector<rules::Finding> m_findings;
+  std::vector<track::WatcherChange> m_changes;
   std::uint64_t m_lost = 0;
 };
 

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "rules/event_fields.h"
+
+#include <cerrno>
+#include <cstring>
+
+namespace sousveil::rules {
+namespace {
+
+std::string_view result_name(std::int32_t err) {
+  switch (err) {
+    case 0: return "ok";
+    case ENXIO: return "ENXIO";
+    case ENODEV: return "ENODEV";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case EBUSY: return "EBUSY";
+    case ENOENT: return "ENOENT";
+    default: return "error";
+  }
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) {
+    if (!out.empty()) out += ' ';
+    out += s;
+  }
+  return out;
+}
+
+}  // namespace
+
+FieldValue EnrichedEventFields::get(FieldId id) const {
+  const auto& raw = m_event.raw;
+  const auto& p = m_event.process;
+  const DeviceAccess* d = raw.is_device() ? &raw.device() : nullptr;
+  using F = FieldId;
+  switch (id) {
+    case F::Kind: return FieldValue::of(to_string(raw.kind));
+    case F::Source: return FieldValue::of(to_string(raw.source));
+    case F::Result: return d ? FieldValue::of(result_name(d->err)) : FieldValue::missing();
+    case F::DeviceClass: return d ? FieldValue::of(to_string(d->device_class)) : FieldValue::missing();
+    case F::DeviceDetail: return d ? FieldValue::of(std::string_view(d->detail)) : FieldValue::missing();
+    case F::DeviceMajor: return d ? FieldValue::of(static_cast<std::int64_t>(d->major)) : FieldValue::missing();
+    case F::DeviceMinor: return d ? FieldValue::of(static_cast<std::int64_t>(d->minor)) : FieldValue::missing();
+    case F::DevicePath: return d ? FieldValue::of(std::string_view(d->path)) : FieldValue::missing();
+    case F::DeviceName: return d ? FieldValue::of(std::string_view(d->name)) : FieldValue::missing();
+    case F::AccessMode: return d ? FieldValue::of(access_mode(d->flags)) : FieldValue::missing();
+    case F::AccessFlags:
+      if (!d) return FieldValue::missing();
+      if (!m_flags) m_flags = open_flag_names(d->flags);
+      return FieldValue::of(*m_flags);
+    case F::AccessFd: return d ? FieldValue::of(static_cast<std::int64_t>(d->fd)) : FieldValue::missing();
+    case F::ProcessName: return FieldValue::of(std::string_view(p.comm));
+    case F::ProcessExe: return FieldValue::of(std::string_view(p.exe));
+    case F::ProcessCmdline: return FieldValue::of(p.cmdline);
+    case F::ProcessArgs:
+      if (!m_args_built) {
+        m_args = join(p.cmdline);
+        m_args_built = true;
+      }
+      return FieldValue::of(std::string_view(m_args));
+    case F::ProcessPid: return FieldValue::of(static_cast<std::int64_t>(p.pid));
+    case F::ProcessPpid: return FieldValue::of(static_cast<std::int64_t>(p.ppid));
+    case F::ProcessUid: return FieldValue::of(static_cast<std::int64_t>(p.uid));
+    case F::ProcessEuid: return FieldValue::of(static_cast<std::int64_t>(p.euid));
+    case F::ProcessUser: return FieldValue::of(std::string_view(p.user));
+    case F::ProcessUnit: return FieldValue::of(std::string_view(p.unit));
+    case F::ProcessProduct:
+      return p.product.empty() ? FieldValue::missing() : FieldValue::of(std::string_view(p.product));
+    case F::ParentName:
+      return p.ancestry.empty() ? FieldValue::missing() : FieldValue::of(std::string_view(p.ancestry[0].comm));
+    case F::ParentExe:
+      return p.ancestry.empty() ? FieldValue::missing() : FieldValue::of(std::string_view(p.ancestry[0].exe));
+    case F::AncestorNames:
+      if (!m_ancestor_names) {
+        m_ancestor_names.emplace();
+        for (const auto& a : p.ancestry) m_ancestor_names->push_back(a.comm);
+      }
+      return FieldValue::of(*m_ancestor_names);
+    case F::AncestorExes:
+      if (!m_ancestor_exes) {
+        m_ancestor_exes.emplace();
+        for (const auto& a : p.ancestry) m_ancestor_exes->push_back(a.exe);
+      }
+      return FieldValue::of(*m_ancestor_exes);
+    default:
+      // Fields of sensors this event did not come from.
+      return FieldValue::missing();
+  }
+}
+
+JsonEventFields::JsonEventFields(const nlohmann::json& event) : m_event(event) {}
+
+FieldValue JsonEventFields::get(FieldId id) const {
+  const auto& info = field_info(id);
+  std::string_view path = info.json;
+  auto idx = static_cast<std::size_t>(id);
+  auto star = path.find("/*/");
+  if (star != std::string_view::npos) {
+    // A walk over an array: "/process/ancestry/*/exe".
+    if (!m_lists[idx]) {
+      m_lists[idx].emplace();
+      auto array_ptr = nlohmann::json::json_pointer(std::string(path.substr(0, star)));
+      auto leaf = std::string(path.substr(star + 3));
+      if (m_event.contains(array_ptr) && m_event.at(array_ptr).is_array())
+        for (const auto& item : m_event.at(array_ptr))
+          if (item.is_object() && item.contains(leaf) && item[leaf].is_string())
+            m_lists[idx]->push_back(item[leaf].get<std::string>());
+    }
+    return FieldValue::of(*m_lists[idx]);
+  }
+  auto ptr = nlohmann::json::json_pointer(std::string(path));
+  if (!m_event.contains(ptr)) {
+    if (id == FieldId::ProcessArgs) {
+      // Derived from the cmdline when the JSON does not carry it.
+      auto cmd = get(FieldId::ProcessCmdline);
+      if (cmd.type == FieldValue::Type::List) {
+        m_strings[idx] = cmd.to_text();
+        return FieldValue::of(std::string_view(*m_strings[idx]));
+      }
+    }
+    return FieldValue::missing();
+  }
+  const auto& v = m_event.at(ptr);
+  switch (info.type) {
+    case FieldType::Number:
+      if (v.is_number_integer()) return FieldValue::of(v.get<std::int64_t>());
+      if (v.is_number_unsigned()) return FieldValue::of(static_cast<std::int64_t>(v.get<std::uint64_t>()));
+      return FieldValue::missing();
+    case FieldType::String:
+      if (v.is_string()) return FieldValue::of(std::string_view(v.get_ref<const std::string&>()));
+      if (v.is_number() || v.is_boolean()) {
+        m_strings[idx] = v.dump();
+        return FieldValue::of(std::string_view(*m_strings[idx]));
+      }
+      return FieldValue::missing();
+    case FieldType::List:
+      if (!m_lists[idx]) {
+        m_lists[idx].emplace();
+        if (v.is_array())
+          for (const auto& item : v)
+            if (item.is_string()) m_lists[idx]->push_back(item.get<std::string>());
+      }
+      return FieldValue::of(*m_lists[idx]);
+  }
+  return FieldValue::missing();
+}
+
+}  // namespace sousveil::rules
