@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -18,10 +19,12 @@ namespace sousveil::cli {
 namespace {
 
 Result<std::chrono::milliseconds> parse_seconds(const std::string& flag, const std::string& value) {
+  constexpr double kMaxSeconds = 366.0 * 24 * 3600;
   double secs = 0;
   auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), secs);
-  if (ec != std::errc() || p != value.data() + value.size() || secs <= 0)
-    return make_error(flag + " takes a positive number of seconds, not '" + value + "'");
+  if (ec != std::errc() || p != value.data() + value.size() || !std::isfinite(secs) || secs <= 0 ||
+      secs > kMaxSeconds)
+    return make_error(flag + " takes a positive number of seconds up to a year, not '" + value + "'");
   return std::chrono::milliseconds(static_cast<long long>(secs * 1000));
 }
 

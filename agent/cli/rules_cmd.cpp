@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/utf8.h"
 #include "rules/defaults.h"
 #include "rules/engine.h"
 #include "rules/event_fields.h"
@@ -130,7 +131,7 @@ int test(const std::vector<std::string>& args) {
       ++findings;
       nlohmann::json out = {{"line", line_no}, {"rule", f.rule_id}, {"severity", rules::to_string(f.severity)},
                             {"category", rules::to_string(f.category)}, {"title", f.title},
-                            {"explanation", f.explanation}};
+                            {"explanation", valid_utf8(f.explanation)}};
       if (!f.mitre.empty()) out["mitre"] = f.mitre;
       print(out.dump() + "\n");
     }

@@ -97,7 +97,8 @@ ProcessInfo Enricher::identify(const RawEvent& e) {
     info.exe = rec->exe;
     info.cmdline = rec->cmdline;
     info.unit = rec->unit;
-    info.exited = rec->exited && !rec->from_proc;
+    // Gone from /proc before it could be read there: identity from events only.
+    info.exited = !rec->from_proc;
     if (info.ppid == 0) info.ppid = rec->ppid;
   } else {
     info.exited = true;

@@ -17,7 +17,7 @@ ProcessRecord& ProcessTable::slot(const ProcessKey& key) {
 }
 
 void ProcessTable::make_room() {
-  if (m_by_pid.size() < m_capacity) return;
+  if (m_by_pid.empty() || m_by_pid.size() < m_capacity) return;
   // Exited processes go first, then the oldest; counted, never silent.
   auto victim = std::min_element(m_by_pid.begin(), m_by_pid.end(), [](const auto& a, const auto& b) {
     if (a.second.exited != b.second.exited) return a.second.exited;

@@ -6,19 +6,37 @@
 
 #include <fmt/format.h>
 
+#include "common/utf8.h"
+
 namespace sousveil {
 namespace {
 
+// Everything a watched program controls goes through valid_utf8.
+nlohmann::json text_list(const std::vector<std::string>& items) {
+  auto out = nlohmann::json::array();
+  for (const auto& s : items) out.push_back(valid_utf8(s));
+  return out;
+}
+
 nlohmann::json process_json(const ProcessInfo& p) {
   nlohmann::json j = {
-      {"pid", p.pid},         {"tid", p.tid},         {"ppid", p.ppid},
+      {"pid", p.pid},
+      {"tid", p.tid},
+      {"ppid", p.ppid},
       {"start_ticks", p.start_ticks},
-      {"comm", p.comm},       {"exe", p.exe},         {"cmdline", p.cmdline},
-      {"uid", p.uid},         {"euid", p.euid},       {"user", p.user},
-      {"unit", p.unit},       {"exited", p.exited},   {"product", p.product},
+      {"comm", valid_utf8(p.comm)},
+      {"exe", valid_utf8(p.exe)},
+      {"cmdline", text_list(p.cmdline)},
+      {"uid", p.uid},
+      {"euid", p.euid},
+      {"user", valid_utf8(p.user)},
+      {"unit", valid_utf8(p.unit)},
+      {"exited", p.exited},
+      {"product", p.product},
   };
   auto& anc = j["ancestry"] = nlohmann::json::array();
-  for (const auto& a : p.ancestry) anc.push_back({{"pid", a.pid}, {"comm", a.comm}, {"exe", a.exe}});
+  for (const auto& a : p.ancestry)
+    anc.push_back({{"pid", a.pid}, {"comm", valid_utf8(a.comm)}, {"exe", valid_utf8(a.exe)}});
   return j;
 }
 
@@ -54,15 +72,15 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
         {"detail", d.detail},
         {"major", d.major},
         {"minor", d.minor},
-        {"path", d.path},
-        {"name", d.name},
+        {"path", valid_utf8(d.path)},
+        {"name", valid_utf8(d.name)},
     };
     j["access"] = {{"mode", access_mode(d.flags)}, {"flags", open_flag_names(d.flags)}, {"fd", d.fd}};
     j["result"] = result_text(d.err);
     if (d.err != 0) j["error"] = std::strerror(d.err);
   } else if (raw.kind == EventKind::ProcessExec) {
     const auto& x = std::get<ExecInfo>(raw.payload);
-    j["exec"] = {{"filename", x.filename}, {"args", x.args}};
+    j["exec"] = {{"filename", valid_utf8(x.filename)}, {"args", text_list(x.args)}};
   } else if (raw.kind == EventKind::ProcessFork) {
     j["fork"] = {{"parent_pid", std::get<ForkInfo>(raw.payload).parent_pid}};
   } else if (raw.kind == EventKind::ProcessExit) {

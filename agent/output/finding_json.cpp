@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/utf8.h"
+
 namespace sousveil {
 namespace {
 
@@ -22,7 +24,7 @@ nlohmann::json to_json(const rules::Finding& f) {
                       {"title", f.title},
                       {"severity", rules::to_string(f.severity)},
                       {"category", rules::to_string(f.category)},
-                      {"explanation", f.explanation}};
+                      {"explanation", valid_utf8(f.explanation)}};
   if (!f.mitre.empty()) j["mitre"] = f.mitre;
   if (!f.product.empty()) j["product"] = f.product;
   return j;
@@ -30,18 +32,21 @@ nlohmann::json to_json(const rules::Finding& f) {
 
 nlohmann::json to_json(const track::WatcherChange& c, const BootClock& clock) {
   const auto& w = c.watcher;
+  auto evidence = nlohmann::json::array();
+  for (const auto& e : w.evidence) evidence.push_back(valid_utf8(e));
   nlohmann::json j = {
       {"kind", "watcher"},
       {"change", track::to_string(c.change)},
       {"id", w.id},
       {"state", track::to_string(w.state)},
       {"finding", to_json(w.finding)},
-      {"process", {{"pid", w.process.pid}, {"start_ticks", w.process.start_ticks}, {"comm", w.process.comm},
-                   {"exe", w.process.exe}, {"user", w.process.user}, {"unit", w.process.unit}}},
+      {"process", {{"pid", w.process.pid}, {"start_ticks", w.process.start_ticks}, {"comm", valid_utf8(w.process.comm)},
+                   {"exe", valid_utf8(w.process.exe)}, {"user", valid_utf8(w.process.user)},
+                   {"unit", valid_utf8(w.process.unit)}}},
       {"first_seen", BootClock::format_unix_ns(clock.to_unix_ns(w.first_seen_ns))},
       {"last_seen", BootClock::format_unix_ns(clock.to_unix_ns(w.last_seen_ns))},
       {"count", w.count},
-      {"evidence", w.evidence},
+      {"evidence", evidence},
   };
   if (c.change == track::Change::Ended) j["end_reason"] = w.end_reason;
   return j;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,6 +136,36 @@ TEST_F(CliTest, EventsPrintsOneJsonLinePerDeviceOpen) {
   EXPECT_TRUE(found["process"]["cmdline"].is_array());
   EXPECT_TRUE(found["process"]["ancestry"].is_array());
   EXPECT_TRUE(found["time"].get<std::string>().ends_with("Z"));
+  int status = events.stop();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exit status " << status;
+}
+
+TEST_F(CliTest, AProgramThatRenamesItselfToInvalidUtf8IsStillReported) {
+  // A watched program controls its own name; it must not be able to stop the
+  // monitor with bytes that are not UTF-8.
+  EventsProcess events({SOUSVEIL_CLI, "events"});
+  ASSERT_TRUE(events.wait_line(true, [](const std::string& l) { return l.find("watching") != std::string::npos; }));
+  pid_t child = fork();
+  if (child == 0) {
+    prctl(PR_SET_NAME, "\xff\xfe-spy", 0, 0, 0);
+    close(open("/dev/vcs", O_RDONLY));
+    _exit(0);
+  }
+  testing::wait_child(child);
+  nlohmann::json found;
+  ASSERT_TRUE(events.wait_line(false, [&](const std::string& line) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.value("kind", "") == "device_open" && j["process"]["pid"] == child) found = j;
+    return !found.is_null();
+  })) << "no event for the renamed process";
+  EXPECT_EQ(found["process"]["comm"], "\xEF\xBF\xBD\xEF\xBF\xBD-spy");
+  // Still alive and still reporting.
+  pid_t head = testing::spawn({"/usr/bin/head", "-c", "1", "/dev/vcs"});
+  testing::wait_child(head);
+  EXPECT_TRUE(events.wait_line(false, [&](const std::string& line) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    return !j.is_discarded() && j.value("kind", "") == "device_open" && j["process"]["pid"] == head;
+  }));
   int status = events.stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exit status " << status;
 }

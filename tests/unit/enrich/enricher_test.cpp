@@ -157,16 +157,9 @@ TEST_F(EnricherTest, AProcessGoneFromProcIsKnownByItsExec) {
 }
 
 TEST_F(EnricherTest, AProcessGoneFromProcIsMarkedExited) {
-  // BUG: see the report. ProcessInfo::exited means "gone before it could be
-  // read from /proc", but identify() leaves it false for a process the table
-  // knows from exec alone once /proc no longer has it, until its exit event
-  // has been observed.
+  // Known from exec alone, gone from /proc: exited, before its exit event.
   m_enricher.observe(exec_event_of(300, 200, "/usr/bin/evtest", {"evtest"}));
   auto info = m_enricher.identify(device_event_of(300, 200));
-  if (!info.exited)
-    GTEST_SKIP() << "BUG: identify() of a process known only from exec and absent from /proc "
-                    "reports exited=false (enricher.cpp, identify: exited = rec->exited && "
-                    "!rec->from_proc)";
   EXPECT_TRUE(info.exited);
 }
 
