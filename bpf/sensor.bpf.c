@@ -108,18 +108,31 @@ static __always_inline bool is_terminal_class(__u8 cls)
 	return cls == SV_DEV_TTY || cls == SV_DEV_PTY;
 }
 
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/*
+ * The open file behind fd, as a BTF pointer. This runs on every open of every
+ * process, so it uses direct (CO-RE relocated, fault-safe) loads instead of
+ * probe-read helper calls: one helper for the fd array slot, which is not a
+ * BTF pointer, and a cast back to struct file.
+ */
 static __always_inline struct file *fd_to_file(struct task_struct *task, __s32 fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct files_struct *files = task->files;
+	struct fdtable *fdt;
 	struct file **arr;
 	struct file *f = NULL;
 
-	if (!fdt || fd < 0 || (__u32)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!files)
 		return NULL;
-	arr = BPF_CORE_READ(fdt, fd);
-	/* struct file ** is not a BTF pointer: read the slot with a probe read. */
+	fdt = files->fdt;
+	if (!fdt || fd < 0 || (__u32)fd >= fdt->max_fds)
+		return NULL;
+	arr = fdt->fd;
 	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
-	return f;
+	if (!f)
+		return NULL;
+	return bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
 }
 
 static __always_inline void fill_header(struct sv_header *h, __u32 kind, __u32 size,
@@ -208,19 +221,22 @@ static __always_inline int handle_open_exit(long ret, int nr)
 	__u8 cls = SV_DEV_NONE;
 
 	count(SV_CTR_OPEN_SEEN);
-	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid) {
+	if (task->tgid == self_tgid) {
 		count(SV_CTR_OPEN_FILTERED);
 		return 0;
 	}
 
 	if (ret >= 0) {
+		struct inode *inode;
+
 		file = fd_to_file(task, (__s32)ret);
-		if (!file) {
+		inode = file ? file->f_inode : NULL;
+		if (!inode) {
 			count(SV_CTR_OPEN_FILTERED);
 			return 0;
 		}
-		mode = BPF_CORE_READ(file, f_inode, i_mode);
-		rdev = BPF_CORE_READ(file, f_inode, i_rdev);
+		mode = inode->i_mode;
+		rdev = inode->i_rdev;
 		cls = classify(mode, rdev);
 		if (cls == SV_DEV_NONE) {
 			count(SV_CTR_OPEN_FILTERED);
