@@ -85,6 +85,8 @@ AgentOptions agent_options(const Options& o) {
   a.use_bpf = o.use_bpf;
   a.snapshot = o.snapshot;
   a.emit_process_events = o.process_events;
+  a.use_rules = o.use_rules;
+  for (const auto& r : o.rule_sources) a.rule_sources.emplace_back(r);
   return a;
 }
 
@@ -134,12 +136,16 @@ std::string usage() {
          "  status   what is loaded, what failed and why, events seen and lost\n"
          "           --json            machine-readable\n"
          "           --duration SECS   how long to watch before reporting (default 1)\n"
+         "  rules    check, test and list rules: see 'sousveil rules help'\n"
          "  version  print the version\n"
          "  help     this text\n"
          "\n"
          "common flags:\n"
          "  --no-bpf       do not load eBPF; scan /proc instead (lower fidelity)\n"
          "  --no-snapshot  skip the start-up scan of devices already open\n"
+         "  --rules PATH   rule file or directory (repeatable; default: the shipped rules\n"
+         "                 and /etc/sousveil/rules.d)\n"
+         "  --no-rules     events only, no findings\n"
          "  -v, --verbose  debug logging on stderr, libbpf's messages included\n";
 }
 
@@ -162,6 +168,11 @@ Result<Options> parse(const std::vector<std::string>& args) {
     else if (a == "--pretty" && takes(Command::Events)) o.pretty = true;
     else if (a == "--process-events" && takes(Command::Events)) o.process_events = true;
     else if (a == "--json" && takes(Command::Status)) o.json = true;
+    else if (a == "--no-rules" && (takes(Command::Events) || takes(Command::Status))) o.use_rules = false;
+    else if (a == "--rules" && (takes(Command::Events) || takes(Command::Status))) {
+      if (i + 1 >= args.size()) return make_error("--rules needs a file or directory");
+      o.rule_sources.push_back(args[++i]);
+    }
     else if (a == "--duration" && (takes(Command::Events) || takes(Command::Status))) {
       if (i + 1 >= args.size()) return make_error("--duration needs a number of seconds");
       auto d = parse_seconds(a, args[++i]);

@@ -20,6 +20,8 @@ struct Options {
   bool use_bpf = true;
   bool snapshot = true;
   bool verbose = false;
+  bool use_rules = true;
+  std::vector<std::string> rule_sources;  // --rules, in order; empty: the defaults
   std::optional<std::chrono::milliseconds> duration;
 };
 

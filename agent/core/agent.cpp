@@ -103,7 +103,8 @@ Result<void> Agent::step_rules() {
   if (cat.ok()) {
     m_catalog = cat.catalog;
   } else {
-    log()->error("product catalog not loaded: {} (first: {})", cat.errors.size(), cat.errors.front().format());
+    log()->error("product catalog not loaded: {} error(s), first: {}", cat.errors.size(),
+                 cat.errors.front().headline());
   }
   if (auto r = reload(); !r) {
     // Keep watching: events still flow and say so; findings need valid rules.
@@ -122,7 +123,7 @@ Result<void> Agent::reload() {
   if (!loaded.ok()) {
     auto kept = m_engine.ruleset();
     m_rules_error = std::to_string(loaded.errors.size()) + " error(s) in the rules, first: " +
-                    loaded.errors.front().format() +
+                    loaded.errors.front().headline() +
                     (kept ? "; keeping the " + std::to_string(kept->rules().size()) + " rules in force"
                           : "; no rules are in force");
     log()->error("rules not loaded: {}", m_rules_error);

@@ -37,9 +37,10 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "-v" || a == "--verbose") verbose = true;
     else if (a == "--no-bpf") run.agent.use_bpf = false;
+    else if (a == "--rules" && i + 1 < argc) run.agent.rule_sources.emplace_back(argv[++i]);
     else if (a == "--foreground") continue;  // the only mode until the service exists
     else {
-      std::fprintf(stderr, "sousveild: unknown flag '%s' (known: --no-bpf, --foreground, -v)\n", argv[i]);
+      std::fprintf(stderr, "sousveild: unknown flag '%s' (known: --no-bpf, --rules PATH, --foreground, -v)\n", argv[i]);
       return 2;
     }
   }

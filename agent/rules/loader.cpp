@@ -438,12 +438,14 @@ std::vector<std::filesystem::path> expand(const std::filesystem::path& p, std::v
 
 }  // namespace
 
-std::string LoadError::format() const {
+std::string LoadError::headline() const {
   std::string out = pos.file;
   if (pos.line > 0) out += ":" + std::to_string(pos.line) + ":" + std::to_string(pos.column);
-  out += ": " + message;
-  if (!snippet.empty()) out += "\n" + snippet;
-  return out;
+  return out + ": " + message;
+}
+
+std::string LoadError::format() const {
+  return snippet.empty() ? headline() : headline() + "\n" + snippet;
 }
 
 std::string LoadResult::format_errors() const {

@@ -17,6 +17,8 @@ struct LoadError {
   std::string snippet;  // the line and a caret under the column
   // "file:line:col: message" then the snippet.
   std::string format() const;
+  // "file:line:col: message" alone, for one-line summaries.
+  std::string headline() const;
 };
 
 struct LoadResult {

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 
@@ -78,6 +80,8 @@ class EventsProcess {
       buf.append(chunk, static_cast<std::size_t>(n));
     }
   }
+
+  void hangup() { kill(m_pid, SIGHUP); }
 
   int stop() {
     if (m_pid <= 0) return m_status;
@@ -168,6 +172,90 @@ TEST_F(CliTest, AProgramThatRenamesItselfToInvalidUtf8IsStillReported) {
   }));
   int status = events.stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "exit status " << status;
+}
+
+// A copy of the shipped rules the test may break and mend.
+class RulesDir {
+ public:
+  RulesDir() : m_dir(std::filesystem::temp_directory_path() / ("sv-rules-" + std::to_string(getpid()))) {
+    std::filesystem::remove_all(m_dir);
+    std::filesystem::create_directories(m_dir);
+    for (const auto& e : std::filesystem::directory_iterator(SOUSVEIL_RULES_DIR))
+      if (e.path().extension() == ".yaml") std::filesystem::copy_file(e.path(), m_dir / e.path().filename());
+  }
+  ~RulesDir() { std::filesystem::remove_all(m_dir); }
+  const std::filesystem::path& path() const { return m_dir; }
+  void write(const std::string& name, const std::string& text) { std::ofstream(m_dir / name) << text; }
+
+ private:
+  std::filesystem::path m_dir;
+};
+
+bool is_watcher(const nlohmann::json& j, const char* change, pid_t pid) {
+  return j.value("kind", "") == "watcher" && j.value("change", "") == change && j["process"]["pid"] == pid;
+}
+
+TEST_F(CliTest, EventsCarryFindingsAndWatchersAppearAndEnd) {
+  EventsProcess events({SOUSVEIL_CLI, "events"});
+  ASSERT_TRUE(events.wait_line(true, [](const std::string& l) { return l.find("watching") != std::string::npos; }));
+  pid_t head = testing::spawn({"/usr/bin/head", "-c", "100", "/dev/vcs"});
+  testing::wait_child(head);
+  nlohmann::json event, created, ended;
+  ASSERT_TRUE(events.wait_line(false, [&](const std::string& line) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded()) return false;
+    if (j.value("kind", "") == "device_open" && j["process"]["pid"] == head) event = j;
+    if (is_watcher(j, "new", head)) created = j;
+    if (is_watcher(j, "ended", head)) ended = j;
+    return !event.is_null() && !created.is_null() && !ended.is_null();
+  })) << "missing event, new watcher or ended watcher for head";
+  ASSERT_TRUE(event.contains("findings"));
+  EXPECT_EQ(event["findings"][0]["rule"], "screen.console-text-read");
+  EXPECT_EQ(event["findings"][0]["category"], "screen");
+  EXPECT_NE(event["findings"][0]["explanation"].get<std::string>().find("/dev/vcs"), std::string::npos);
+  EXPECT_EQ(created["finding"]["rule"], "screen.console-text-read");
+  EXPECT_EQ(created["id"], ended["id"]);
+  EXPECT_EQ(ended["end_reason"], "process exited");
+  EXPECT_EQ(ended["count"], 1);
+}
+
+TEST_F(CliTest, HangupReloadsRulesAndAFailedReloadKeepsThoseInForce) {
+  RulesDir rules;
+  EventsProcess events({SOUSVEIL_CLI, "events", "--rules", rules.path().string()});
+  ASSERT_TRUE(events.wait_line(true, [](const std::string& l) { return l.find("watching") != std::string::npos; }));
+
+  rules.write("zz-broken.yaml", "- rule: broken.one\n  title: x\n  kinds: [device_open]\n  match: {device.klass: vcs}\n");
+  events.hangup();
+  ASSERT_TRUE(events.wait_line(true, [](const std::string& l) {
+    return l.find("rules not loaded") != std::string::npos && l.find("keeping the") != std::string::npos;
+  })) << "a broken reload was not reported";
+  // The old rules still fire.
+  pid_t head = testing::spawn({"/usr/bin/head", "-c", "1", "/dev/vcs"});
+  testing::wait_child(head);
+  EXPECT_TRUE(events.wait_line(false, [&](const std::string& line) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    return !j.is_discarded() && j["process"]["pid"] == head && j.contains("findings");
+  })) << "findings stopped after a failed reload";
+
+  // Mended: a new local rule takes effect.
+  std::filesystem::remove(rules.path() / "zz-broken.yaml");
+  rules.write("zz-local.yaml",
+              "- rule: local.tail-of-vcs\n  title: tail reads the console\n  kinds: [device_open]\n"
+              "  match: {device.class: vcs, process.name: tail}\n  severity: low\n  category: screen\n"
+              "  explain: \"{process.name} read {device.path}\"\n");
+  events.hangup();
+  ASSERT_TRUE(events.wait_line(true, [](const std::string& l) { return l.find("rules loaded") != std::string::npos; }));
+  pid_t tail = testing::spawn({"/usr/bin/tail", "-c", "1", "/dev/vcs"});
+  testing::wait_child(tail);
+  nlohmann::json found;
+  EXPECT_TRUE(events.wait_line(false, [&](const std::string& line) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || j["process"]["pid"] != tail || !j.contains("findings")) return false;
+    for (const auto& f : j["findings"])
+      if (f["rule"] == "local.tail-of-vcs") found = f;
+    return !found.is_null();
+  })) << "the reloaded rule did not fire";
+  EXPECT_EQ(found["explanation"], "tail read /dev/vcs");
 }
 
 TEST_F(CliTest, StatusJsonShowsSensorsAndLossCountersPerCategory) {
