@@ -35,6 +35,16 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /* Set by user space before load. */
 const volatile __u32 self_tgid = 0;
+/* One event per (process, kind, object) per this many ns; 0 turns the limiter off. */
+const volatile __u64 ratelimit_ns = 1000000000ULL;
+
+#define PROC_SUPER_MAGIC 0x9fa0
+#define O_ACCMODE 03
+#define ENV_SCAN 4096
+
+/* ioctl request (type << 8 | nr) -> how to read its argument. */
+#define IOCTL_ARG_INT 1  /* the argument points to an int worth reporting */
+#define IOCTL_ARG_BYTE 2 /* the argument points to a subcode byte (TIOCLINUX) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -63,6 +73,33 @@ struct {
 	__type(key, __u32); /* kernel dev_t: major << 20 | minor */
 	__type(value, __u8);
 } exact_rules SEC(".maps");
+
+/* Filled by user space from its ioctl table. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 128);
+	__type(key, __u32);
+	__type(value, __u8);
+} ioctl_cmds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct sv_limit_key);
+	__type(value, struct sv_limit_value);
+} limits SEC(".maps");
+
+/* Scratch space for scanning a new program's environment. */
+struct env_scratch {
+	char buf[ENV_SCAN + 32];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct env_scratch);
+} env_scratch SEC(".maps");
 
 static __always_inline void count(__u32 which)
 {
@@ -101,6 +138,39 @@ static __always_inline bool is_own_ctty(struct task_struct *task, __u32 rdev)
 	__u32 major = BPF_CORE_READ(tty, driver, major);
 	__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
 	return rdev == ((major << KDEV_MINORBITS) | minor);
+}
+
+/*
+ * A tight loop must not flood the ring buffer: one event per (process, kind,
+ * object) per ratelimit_ns. The repeats are counted and handed over with the
+ * next event that passes.
+ */
+static __always_inline bool rate_limited(__u32 tgid, __u32 kind, __u64 object, __u32 *repeats)
+{
+	struct sv_limit_key k = {.tgid = tgid, .kind = kind, .object = object};
+	struct sv_limit_value fresh = {};
+	struct sv_limit_value *v;
+	__u64 now;
+
+	*repeats = 0;
+	if (!ratelimit_ns)
+		return false;
+	now = bpf_ktime_get_ns();
+	v = bpf_map_lookup_elem(&limits, &k);
+	if (v) {
+		if (now - v->last_ns < ratelimit_ns) {
+			__sync_fetch_and_add(&v->suppressed, 1);
+			count(SV_CTR_RATE_LIMITED);
+			return true;
+		}
+		*repeats = v->suppressed;
+		v->suppressed = 0;
+		v->last_ns = now;
+		return false;
+	}
+	fresh.last_ns = now;
+	bpf_map_update_elem(&limits, &k, &fresh, BPF_ANY);
+	return false;
 }
 
 static __always_inline bool is_terminal_class(__u8 cls)
@@ -209,6 +279,100 @@ static __always_inline bool failed_open_may_be_device(__s32 err, const char *pat
 	return err != ENOENT && p[0] != '/';
 }
 
+static __always_inline void submit_access(struct task_struct *task, __u32 target, __u32 access,
+					  __u32 request)
+{
+	struct sv_process_access_event *e;
+	__u32 repeats;
+
+	if (rate_limited(task->tgid, SV_LIMIT_ACCESS, ((__u64)access << 32) | target, &repeats))
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(SV_CTR_CAPTURE_LOST);
+		return;
+	}
+	fill_header(&e->hdr, SV_EV_PROCESS_ACCESS, sizeof(*e), task);
+	e->repeats = repeats;
+	e->target_pid = target;
+	e->access = access;
+	e->request = request;
+	bpf_ringbuf_submit(e, 0);
+	count(SV_CTR_CAPTURE_EMITTED);
+}
+
+static __always_inline void submit_injection(struct task_struct *task, __u32 what, const char *value,
+					     bool user)
+{
+	struct sv_injection_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count(SV_CTR_CAPTURE_LOST);
+		return;
+	}
+	fill_header(&e->hdr, SV_EV_INJECTION, sizeof(*e), task);
+	e->what = what;
+	e->_pad = 0;
+	if ((user ? bpf_probe_read_user_str(e->value, sizeof(e->value), value)
+		  : bpf_probe_read_kernel_str(e->value, sizeof(e->value), value)) < 0)
+		e->value[0] = 0;
+	bpf_ringbuf_submit(e, 0);
+	count(SV_CTR_CAPTURE_EMITTED);
+}
+
+/* Decimal pid from a dentry name such as "1234"; 0 when it is not a number. */
+static __always_inline __u32 parse_pid(const char *name)
+{
+	char digits[12] = {};
+	__u32 pid = 0;
+
+	bpf_probe_read_kernel_str(digits, sizeof(digits), name);
+	for (int i = 0; i < 11; i++) {
+		if (digits[i] == 0)
+			break;
+		if (digits[i] < '0' || digits[i] > '9')
+			return 0;
+		pid = pid * 10 + (digits[i] - '0');
+	}
+	return pid;
+}
+
+/*
+ * Opens that are not devices but still matter: /proc/PID/mem of another
+ * process (by superblock and name, so openat(dirfd, "mem") counts) and
+ * /etc/ld.so.preload opened for writing. Both checks start with a field that
+ * rules out almost every open at once.
+ */
+static __always_inline void check_other_file(struct task_struct *task, struct file *file,
+					     struct inode *inode)
+{
+	struct dentry *dentry = file->f_path.dentry;
+	char name[16] = {};
+
+	if (!dentry)
+		return;
+	if (inode->i_sb->s_magic == PROC_SUPER_MAGIC) {
+		bpf_probe_read_kernel(name, 4, dentry->d_name.name);
+		if (name[0] != 'm' || name[1] != 'e' || name[2] != 'm' || name[3] != 0)
+			return;
+		__u32 target = parse_pid((const char *)dentry->d_parent->d_name.name);
+		if (target && target != task->tgid)
+			submit_access(task, target, SV_ACCESS_PROC_MEM, file->f_flags);
+		return;
+	}
+	if ((file->f_flags & O_ACCMODE) == 0)
+		return;
+	bpf_probe_read_kernel(name, 14, dentry->d_name.name);
+	if (name[0] != 'l' || name[1] != 'd' || name[2] != '.' || name[3] != 's' || name[4] != 'o' ||
+	    name[5] != '.' || name[6] != 'p' || name[7] != 'r' || name[8] != 'e' || name[9] != 'l' ||
+	    name[10] != 'o' || name[11] != 'a' || name[12] != 'd' || name[13] != 0)
+		return;
+	bpf_probe_read_kernel(name, 4, dentry->d_parent->d_name.name);
+	if (name[0] != 'e' || name[1] != 't' || name[2] != 'c' || name[3] != 0)
+		return;
+	submit_injection(task, SV_INJ_PRELOAD_FILE_WRITE, "/etc/ld.so.preload", false);
+}
+
 static __always_inline int handle_open_exit(long ret, int nr)
 {
 	/* A trusted BTF pointer: bpf_task_pt_regs() needs one. */
@@ -218,6 +382,7 @@ static __always_inline int handle_open_exit(long ret, int nr)
 	struct file *file = NULL;
 	__u16 mode = 0;
 	__u32 rdev = 0;
+	__u32 repeats = 0;
 	__u8 cls = SV_DEV_NONE;
 
 	count(SV_CTR_OPEN_SEEN);
@@ -239,6 +404,7 @@ static __always_inline int handle_open_exit(long ret, int nr)
 		rdev = inode->i_rdev;
 		cls = classify(mode, rdev);
 		if (cls == SV_DEV_NONE) {
+			check_other_file(task, file, inode);
 			count(SV_CTR_OPEN_FILTERED);
 			return 0;
 		}
@@ -255,12 +421,16 @@ static __always_inline int handle_open_exit(long ret, int nr)
 		}
 	}
 
+	if (rate_limited(task->tgid, SV_LIMIT_OPEN, ret >= 0 ? rdev : (1ULL << 32) | (__u32)-ret, &repeats))
+		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(SV_CTR_DEVICE_LOST);
 		return 0;
 	}
 	fill_header(&e->hdr, SV_EV_DEVICE_OPEN, sizeof(*e), task);
+	e->repeats = repeats;
+	e->_pad0 = 0;
 	e->syscall_nr = nr;
 	e->i_mode = mode;
 	e->dev_class = cls;
@@ -313,6 +483,73 @@ int sys_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 	return handle_open_exit(ctx->ret, 437);
 }
 
+struct env_scan {
+	const char *buf;
+	__u32 len;
+	__u32 found_at;  /* offset of the value, 0 when none */
+	__u32 what;
+};
+
+static long env_scan_step(__u32 i, struct env_scan *scan)
+{
+	const char *b = scan->buf;
+
+	if (i >= scan->len)
+		return 1;
+	i &= ENV_SCAN - 1;
+	if (i > 0 && b[(i - 1) & (ENV_SCAN - 1)] != 0)
+		return 0;
+	if (b[i] != 'L' || b[i + 1] != 'D' || b[i + 2] != '_')
+		return 0;
+	if (b[i + 3] == 'P' && b[i + 4] == 'R' && b[i + 5] == 'E' && b[i + 6] == 'L' && b[i + 7] == 'O' &&
+	    b[i + 8] == 'A' && b[i + 9] == 'D' && b[i + 10] == '=') {
+		scan->found_at = i + 11;
+		scan->what = SV_INJ_LD_PRELOAD;
+		return 1;
+	}
+	if (b[i + 3] == 'A' && b[i + 4] == 'U' && b[i + 5] == 'D' && b[i + 6] == 'I' && b[i + 7] == 'T' &&
+	    b[i + 8] == '=') {
+		scan->found_at = i + 9;
+		scan->what = SV_INJ_LD_AUDIT;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * LD_PRELOAD or LD_AUDIT in a new program's environment. The environment is
+ * copied to a per-CPU buffer and scanned there; only the variable's value
+ * leaves the kernel, never the rest of the environment.
+ */
+static __always_inline void scan_environment(struct task_struct *task)
+{
+	__u32 zero = 0;
+	struct env_scratch *scratch = bpf_map_lookup_elem(&env_scratch, &zero);
+	struct env_scan scan = {};
+	unsigned long start, end;
+	__u32 len;
+
+	if (!scratch)
+		return;
+	start = BPF_CORE_READ(task, mm, env_start);
+	end = BPF_CORE_READ(task, mm, env_end);
+	if (end <= start)
+		return;
+	len = end - start;
+	if (len > ENV_SCAN - 1)
+		len = ENV_SCAN - 1;
+	len &= ENV_SCAN - 1;
+	if (!len || bpf_probe_read_user(scratch->buf, len, (const void *)start) < 0)
+		return;
+	scratch->buf[len] = 0;
+	scan.buf = scratch->buf;
+	scan.len = len;
+	bpf_loop(ENV_SCAN, env_scan_step, &scan, 0);
+	if (!scan.found_at)
+		return;
+	submit_injection(task, scan.what, scratch->buf + (scan.found_at & (ENV_SCAN - 1)), false);
+}
+
 SEC("tp/sched/sched_process_exec")
 int sched_process_exec(struct trace_event_raw_sched_process_exec *ctx)
 {
@@ -344,6 +581,7 @@ int sched_process_exec(struct trace_event_raw_sched_process_exec *ctx)
 	e->args_len = len;
 	bpf_ringbuf_submit(e, 0);
 	count(SV_CTR_PROCESS_EMITTED);
+	scan_environment(task);
 	return 0;
 }
 
@@ -424,4 +662,226 @@ int snapshot_fds(struct bpf_iter__task_file *ctx)
 	else
 		count(SV_CTR_SNAPSHOT_EMITTED);
 	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_ioctl")
+int sys_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 cmd = (__u32)ctx->args[1];
+	__u32 key = cmd & 0xffff;
+	__u8 *how = bpf_map_lookup_elem(&ioctl_cmds, &key);
+	struct task_struct *task;
+	struct sv_ioctl_event *e;
+	struct file *file;
+	struct inode *inode;
+	__u32 rdev, repeats;
+	__u16 mode;
+	__u8 cls;
+
+	if (!how)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (task->tgid == self_tgid)
+		return 0;
+	/* Classified at use: the fd may have come by SCM_RIGHTS, pidfd_getfd or TIOCGPTPEER. */
+	file = fd_to_file(task, (__s32)ctx->args[0]);
+	inode = file ? file->f_inode : NULL;
+	if (!inode)
+		return 0;
+	mode = inode->i_mode;
+	rdev = inode->i_rdev;
+	cls = classify(mode, rdev);
+	if (cls == SV_DEV_NONE)
+		return 0;
+	if (rate_limited(task->tgid, SV_LIMIT_IOCTL, ((__u64)cmd << 32) | rdev, &repeats))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(SV_CTR_CAPTURE_LOST);
+		return 0;
+	}
+	fill_header(&e->hdr, SV_EV_IOCTL, sizeof(*e), task);
+	e->repeats = repeats;
+	e->fd = (__s32)ctx->args[0];
+	e->cmd = cmd;
+	e->major = rdev >> KDEV_MINORBITS;
+	e->minor = rdev & KDEV_MINORMASK;
+	e->arg = ctx->args[2];
+	e->arg_value = 0;
+	/* Never the argument of TIOCSTI: that is the character typed into the terminal. */
+	if (*how == IOCTL_ARG_INT) {
+		__s32 v = 0;
+
+		bpf_probe_read_user(&v, sizeof(v), (const void *)ctx->args[2]);
+		e->arg_value = v;
+	} else if (*how == IOCTL_ARG_BYTE) {
+		__u8 v = 0;
+
+		bpf_probe_read_user(&v, sizeof(v), (const void *)ctx->args[2]);
+		e->arg_value = v;
+	}
+	e->i_mode = mode;
+	e->dev_class = cls;
+	e->_pad = 0;
+	bpf_probe_read_kernel_str(e->name, sizeof(e->name), file->f_path.dentry->d_name.name);
+	bpf_ringbuf_submit(e, 0);
+	count(SV_CTR_CAPTURE_EMITTED);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_ptrace")
+int sys_enter_ptrace(struct trace_event_raw_sys_enter *ctx)
+{
+	long request = ctx->args[0];
+	__u32 access;
+
+	switch (request) {
+	case 16: access = SV_ACCESS_PTRACE_ATTACH; break;
+	case 0x4206: access = SV_ACCESS_PTRACE_SEIZE; break;
+	case 1: case 2: access = SV_ACCESS_PTRACE_PEEK; break;
+	case 4: case 5: access = SV_ACCESS_PTRACE_POKE; break;
+	default: return 0;
+	}
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (task->tgid == self_tgid)
+		return 0;
+	submit_access(task, (__u32)ctx->args[1], access, (__u32)request);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_process_vm_readv")
+int sys_enter_process_vm_readv(struct trace_event_raw_sys_enter *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (task->tgid != self_tgid)
+		submit_access(task, (__u32)ctx->args[0], SV_ACCESS_VM_READ, 0);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_process_vm_writev")
+int sys_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (task->tgid != self_tgid)
+		submit_access(task, (__u32)ctx->args[0], SV_ACCESS_VM_WRITE, 0);
+	return 0;
+}
+
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+
+/* sockaddr_un's path and sockaddr_in's port both start right after the family. */
+struct sockaddr_head {
+	__u16 family;
+	char data[114];
+};
+
+/* "/tmp/.X11-unix/X" */
+static __always_inline bool is_x11_path(const char *p)
+{
+	return p[0] == '/' && p[1] == 't' && p[2] == 'm' && p[3] == 'p' && p[4] == '/' && p[5] == '.' &&
+	       p[6] == 'X' && p[7] == '1' && p[8] == '1' && p[9] == '-' && p[10] == 'u' && p[11] == 'n' &&
+	       p[12] == 'i' && p[13] == 'x' && p[14] == '/' && p[15] == 'X';
+}
+
+/* "/run/user/" */
+static __always_inline bool is_user_runtime_path(const char *p)
+{
+	return p[0] == '/' && p[1] == 'r' && p[2] == 'u' && p[3] == 'n' && p[4] == '/' && p[5] == 'u' &&
+	       p[6] == 's' && p[7] == 'e' && p[8] == 'r' && p[9] == '/';
+}
+
+SEC("tp/syscalls/sys_enter_connect")
+int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	struct sockaddr_head sa = {};
+	struct sv_connect_event *e;
+	struct task_struct *task;
+	__u32 len = (__u32)ctx->args[2];
+	__u32 service = 0, repeats;
+	__u16 port = 0;
+
+	if (len < 2)
+		return 0;
+	if (len > sizeof(sa))
+		len = sizeof(sa);
+	if (bpf_probe_read_user(&sa, len & 0x7f, (const void *)ctx->args[1]) < 0)
+		return 0;
+	if (sa.family == AF_UNIX) {
+		/* libxcb tries the abstract name "\0/tmp/.X11-unix/Xn" first. */
+		if (is_x11_path(sa.data) || (sa.data[0] == 0 && is_x11_path(sa.data + 1)))
+			service = SV_SERVICE_X11;
+		else if (is_user_runtime_path(sa.data))
+			service = SV_SERVICE_USER_RUNTIME;
+	} else if (sa.family == AF_INET || sa.family == AF_INET6) {
+		port = ((__u8)sa.data[0] << 8) | (__u8)sa.data[1];
+		if (port >= 6000 && port < 6064)
+			service = SV_SERVICE_X11;
+	}
+	if (!service)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (task->tgid == self_tgid)
+		return 0;
+	if (rate_limited(task->tgid, SV_LIMIT_CONNECT, ((__u64)service << 32) | port, &repeats))
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(SV_CTR_CAPTURE_LOST);
+		return 0;
+	}
+	fill_header(&e->hdr, SV_EV_CONNECT, sizeof(*e), task);
+	e->repeats = repeats;
+	e->family = sa.family;
+	e->port = port;
+	e->service = service;
+	e->path_len = sa.family == AF_UNIX && len > 2 ? len - 2 : 0;
+	__builtin_memcpy(e->path, sa.data, sizeof(e->path));
+	bpf_ringbuf_submit(e, 0);
+	count(SV_CTR_CAPTURE_EMITTED);
+	return 0;
+}
+
+/* rename, renameat, renameat2 onto .../ld.so.preload */
+static __always_inline int check_rename(const char *newname)
+{
+	char p[64] = {};
+	long n = bpf_probe_read_user_str(p, sizeof(p), newname);
+
+	if (n < 14)
+		return 0;
+	n -= 1; /* without the NUL */
+	if (n > 63)
+		return 0;
+	const char *tail = p + ((n - 13) & 63);
+	if (n - 13 > 50)
+		return 0;
+	if (tail[0] != 'l' || tail[1] != 'd' || tail[2] != '.' || tail[3] != 's' || tail[4] != 'o' ||
+	    tail[5] != '.' || tail[6] != 'p' || tail[7] != 'r' || tail[8] != 'e' || tail[9] != 'l' ||
+	    tail[10] != 'o' || tail[11] != 'a' || tail[12] != 'd')
+		return 0;
+	submit_injection(bpf_get_current_task_btf(), SV_INJ_PRELOAD_FILE_RENAME, newname, true);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_rename")
+int sys_enter_rename(struct trace_event_raw_sys_enter *ctx)
+{
+	return check_rename((const char *)ctx->args[1]);
+}
+
+SEC("tp/syscalls/sys_enter_renameat")
+int sys_enter_renameat(struct trace_event_raw_sys_enter *ctx)
+{
+	return check_rename((const char *)ctx->args[3]);
+}
+
+SEC("tp/syscalls/sys_enter_renameat2")
+int sys_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
+{
+	return check_rename((const char *)ctx->args[3]);
 }

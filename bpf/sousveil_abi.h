@@ -24,6 +24,42 @@ enum sv_event_kind {
 	SV_EV_PROCESS_FORK = 3,
 	SV_EV_PROCESS_EXIT = 4,
 	SV_EV_SNAPSHOT_FD = 5,  /* iter/task_file: a sensitive fd already open */
+	SV_EV_IOCTL = 6,        /* a sensitive ioctl on a classified fd */
+	SV_EV_PROCESS_ACCESS = 7, /* ptrace, process_vm_readv/writev, /proc/PID/mem */
+	SV_EV_CONNECT = 8,      /* connect() to a display or audio server */
+	SV_EV_INJECTION = 9,    /* LD_PRELOAD/LD_AUDIT at exec, /etc/ld.so.preload written */
+};
+
+/* How one process reaches into another. */
+enum sv_access {
+	SV_ACCESS_PTRACE_ATTACH = 1,
+	SV_ACCESS_PTRACE_SEIZE = 2,
+	SV_ACCESS_PTRACE_PEEK = 3,
+	SV_ACCESS_PTRACE_POKE = 4,
+	SV_ACCESS_VM_READ = 5,
+	SV_ACCESS_VM_WRITE = 6,
+	SV_ACCESS_PROC_MEM = 7,
+};
+
+/* Which server a connect() reaches, as far as the kernel can tell cheaply. */
+enum sv_service {
+	SV_SERVICE_X11 = 1,
+	SV_SERVICE_USER_RUNTIME = 2, /* a socket under /run/user: user space names it */
+};
+
+enum sv_injection {
+	SV_INJ_LD_PRELOAD = 1,
+	SV_INJ_LD_AUDIT = 2,
+	SV_INJ_PRELOAD_FILE_WRITE = 3,  /* /etc/ld.so.preload opened for writing */
+	SV_INJ_PRELOAD_FILE_RENAME = 4, /* something renamed onto /etc/ld.so.preload */
+};
+
+/* Rate-limit kinds (the key's kind). */
+enum sv_limit_kind {
+	SV_LIMIT_OPEN = 1,
+	SV_LIMIT_IOCTL = 2,
+	SV_LIMIT_ACCESS = 3,
+	SV_LIMIT_CONNECT = 4,
 };
 
 /* Device classes the kernel filter knows; user space refines (capture vs playback...). */
@@ -57,7 +93,23 @@ enum sv_counter {
 	SV_CTR_PROCESS_LOST = 7,
 	SV_CTR_SNAPSHOT_EMITTED = 8,
 	SV_CTR_SNAPSHOT_LOST = 9,      /* seq_file write refused */
-	SV_CTR_COUNT = 10,
+	SV_CTR_CAPTURE_EMITTED = 10,   /* ioctl, process access, connect, injection */
+	SV_CTR_CAPTURE_LOST = 11,
+	SV_CTR_RATE_LIMITED = 12,      /* repeats folded into the next event's count */
+	SV_CTR_COUNT = 13,
+};
+
+/* Key of the per-(process, kind, object) rate limiter. */
+struct sv_limit_key {
+	__u32 tgid;
+	__u32 kind;
+	__u64 object;
+};
+
+struct sv_limit_value {
+	__u64 last_ns;
+	__u32 suppressed;
+	__u32 _pad;
 };
 
 /* Value of the per-major classification map. */
@@ -85,6 +137,8 @@ struct sv_header {
 
 struct sv_device_event {
 	struct sv_header hdr;
+	__u32 repeats;      /* identical opens folded into this one by the rate limiter */
+	__u32 _pad0;
 	__s32 fd;           /* the new fd, or -1 when the open failed */
 	__s32 err;          /* 0, or the positive errno of a failed open */
 	__u32 flags;        /* open flags as passed */
@@ -128,6 +182,46 @@ struct sv_snapshot_fd_event {
 	__u8 dev_class;
 	__u8 _pad[5];
 	char name[SV_NAME_LEN];
+};
+
+struct sv_ioctl_event {
+	struct sv_header hdr;
+	__u32 repeats;
+	__s32 fd;
+	__u32 cmd;
+	__u32 major;
+	__u64 arg;          /* the argument as passed */
+	__u64 arg_value;    /* where the request takes an int by pointer (VIDIOC_STREAMON, TIOCLINUX): its value */
+	__u32 minor;
+	__u16 i_mode;
+	__u8 dev_class;
+	__u8 _pad;
+	char name[SV_NAME_LEN];
+};
+
+struct sv_process_access_event {
+	struct sv_header hdr;
+	__u32 repeats;
+	__u32 target_pid;   /* tgid for ptrace/process_vm_*, the pid in the path for /proc/PID/mem */
+	__u32 access;       /* enum sv_access */
+	__u32 request;      /* ptrace request, or open flags for /proc/PID/mem */
+};
+
+struct sv_connect_event {
+	struct sv_header hdr;
+	__u32 repeats;
+	__u16 family;
+	__u16 port;         /* host order, TCP */
+	__u32 service;      /* enum sv_service */
+	__u32 path_len;     /* bytes of path used (abstract names start with NUL) */
+	char path[112];
+};
+
+struct sv_injection_event {
+	struct sv_header hdr;
+	__u32 what;         /* enum sv_injection */
+	__u32 _pad;
+	char value[SV_PATH_LEN]; /* the library list, or the path written */
 };
 
 #endif /* SOUSVEIL_ABI_H */

@@ -5,7 +5,7 @@
 # skeleton with `bpftool gen skeleton`, all inside the build directory.
 # Produces an INTERFACE target <name>_skel whose include directory (the
 # generated <name>.skel.h) is SYSTEM, so the skeleton's own casts do not trip
-# the project's warnings.
+# the project's warnings, and sets <name>_SKELETON to the header's path.
 
 find_program(SOUSVEIL_CLANG NAMES clang clang-14 REQUIRED)
 find_program(SOUSVEIL_BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin REQUIRED)
@@ -68,4 +68,7 @@ function(bpf_skeleton name src)
   add_dependencies(${name}_skel ${name}_skel_gen)
   target_include_directories(${name}_skel SYSTEM INTERFACE ${_out} ${PROJECT_SOURCE_DIR}/bpf)
   target_link_libraries(${name}_skel INTERFACE PkgConfig::LIBBPF)
+  # The skeleton is included as a SYSTEM header, which compilers leave out of
+  # their dependency files: whoever includes it names it with OBJECT_DEPENDS.
+  set(${name}_SKELETON ${_skel} PARENT_SCOPE)
 endfunction()

@@ -148,6 +148,7 @@ Result<void> Agent::step_bpf_sensor() {
   route_libbpf_logs();
   BpfSensorOptions opts;
   opts.ringbuf_bytes = m_options.ringbuf_bytes;
+  opts.ratelimit_ns = static_cast<std::uint64_t>(m_options.ratelimit.count()) * 1'000'000ULL;
   auto sensor = BpfSensor::start(m_io, m_table, [this](RawEvent&& e) { handle(std::move(e)); }, opts);
   if (!sensor) {
     set_sensor("ebpf", SensorState::Failed, sensor.error().message);
@@ -241,6 +242,7 @@ void Agent::check_losses() {
   report("device", m_device, k.device_lost);
   report("process", m_process, k.process_lost);
   report("snapshot", m_snapshot, k.snapshot_lost);
+  report("capture", m_capture, k.capture_lost);
 }
 
 void Agent::flush() {
@@ -275,6 +277,23 @@ void Agent::handle(RawEvent&& ev) {
       ++count.delivered;
       auto info = m_enricher.identify(ev);
       deliver({std::move(ev), std::move(info)});
+      return;
+    }
+    case EventKind::DeviceIoctl:
+    case EventKind::ProcessAccess:
+    case EventKind::SocketConnect:
+    case EventKind::LibraryInjection: {
+      ++m_capture.seen;
+      if (!resolve_capture(ev, m_procfs)) {
+        ++m_not_a_device;
+        return;
+      }
+      ++m_capture.delivered;
+      EnrichedEvent enriched{std::move(ev), {}, {}};
+      enriched.process = m_enricher.identify(enriched.raw);
+      if (const auto* access = std::get_if<AccessInfo>(&enriched.raw.payload))
+        enriched.target = m_enricher.identify_pid(access->target_pid);
+      deliver(std::move(enriched));
       return;
     }
   }
@@ -321,12 +340,14 @@ Status Agent::status() const {
   s.device = m_device;
   s.process = m_process;
   s.snapshot = m_snapshot;
+  s.capture = m_capture;
   if (m_bpf) {
     s.kernel = m_bpf->counters();
     s.decode = m_bpf->decode_stats();
     s.device.lost = s.kernel.device_lost;
     s.process.lost = s.kernel.process_lost;
     s.snapshot.lost = s.kernel.snapshot_lost;
+    s.capture.lost = s.kernel.capture_lost;
   }
   s.not_a_device = m_not_a_device;
   s.processes_tracked = m_processes.size();

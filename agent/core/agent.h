@@ -51,6 +51,8 @@ struct AgentOptions {
   std::chrono::seconds exited_grace{60};
   std::filesystem::path proc_root = "/proc";
   std::uint32_t ringbuf_bytes = 8U << 20;
+  // The kernel folds repeats of one (process, kind, object) within this window.
+  std::chrono::milliseconds ratelimit{1000};
   bool use_rules = true;
   // Rule files and directories, shipped first; empty means the defaults.
   std::vector<std::filesystem::path> rule_sources;
@@ -134,6 +136,7 @@ class Agent {
   CategoryCount m_device;
   CategoryCount m_process;
   CategoryCount m_snapshot;
+  CategoryCount m_capture;
   std::uint64_t m_not_a_device = 0;
   bool m_running = false;
 };

@@ -36,12 +36,15 @@ nlohmann::json to_json(const Status& s) {
        {{"device", count_json(s.device)},
         {"process", count_json(s.process)},
         {"snapshot", count_json(s.snapshot)},
+        {"capture", count_json(s.capture)},
         {"lost_total", s.total_lost()}}},
       {"kernel_filter",
        {{"opens_seen", s.kernel.open_seen},
         {"opens_not_sensitive", s.kernel.open_filtered},
         {"opens_own_terminal", s.kernel.open_own_tty},
-        {"failed_opens_not_device", s.kernel.open_failed_filtered}}},
+        {"failed_opens_not_device", s.kernel.open_failed_filtered},
+        {"repeats_folded", s.kernel.rate_limited},
+        {"capture_emitted", s.kernel.capture_emitted}}},
       {"user_space",
        {{"records_decoded", s.decode.decoded},
         {"records_malformed", s.decode.total_errors()},
@@ -73,6 +76,7 @@ std::string to_text(const Status& s) {
   row("device", s.device);
   row("process", s.process);
   row("snapshot", s.snapshot);
+  row("capture", s.capture);
   out += fmt::format("kernel filter: {} opens seen, {} not sensitive, {} own terminal, {} failed non-device\n",
                      s.kernel.open_seen, s.kernel.open_filtered, s.kernel.open_own_tty,
                      s.kernel.open_failed_filtered);

@@ -36,6 +36,7 @@ struct Status {
   CategoryCount device;
   CategoryCount process;
   CategoryCount snapshot;
+  CategoryCount capture;  // ioctls, process access, connects, injection
   KernelCounters kernel;
   DecodeStats decode;
   std::uint64_t not_a_device = 0;  // failed opens user space found were no device
@@ -53,7 +54,7 @@ struct Status {
   std::size_t watchers_active = 0;
   std::uint64_t watchers_unconfirmed = 0;
 
-  std::uint64_t total_lost() const { return device.lost + process.lost + snapshot.lost; }
+  std::uint64_t total_lost() const { return device.lost + process.lost + snapshot.lost + capture.lost; }
 };
 
 nlohmann::json to_json(const Status& s);

@@ -51,3 +51,58 @@ bool resolve_device(RawEvent& ev, const ProcFs& procfs, const DeviceClassTable& 
 }
 
 }  // namespace sousveil
+
+namespace sousveil {
+namespace {
+
+std::string fd_path(const ProcFs& procfs, std::uint32_t pid, int fd) {
+  std::error_code ec;
+  auto link = procfs.root() / std::to_string(pid) / "fd" / std::to_string(fd);
+  return std::filesystem::read_symlink(link, ec).string();
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+}  // namespace
+
+bool resolve_capture(RawEvent& ev, const ProcFs& procfs) {
+  if (auto* io = std::get_if<IoctlInfo>(&ev.payload)) {
+    if (io->name.empty()) return false;
+    io->device.path = fd_path(procfs, ev.process.pid, io->device.fd);
+    if (io->device.path.empty()) io->device.path = "/dev/" + io->device.name;
+    io->device.detail = device_detail(io->device.device_class, io->device.name);
+    return true;
+  }
+  if (auto* c = std::get_if<ConnectInfo>(&ev.payload)) {
+    std::string_view path = c->path;
+    if (!path.empty() && path[0] == '@') path.remove_prefix(1);
+    if (c->service == "x11") {
+      auto x = path.rfind("/X");
+      if (x != std::string_view::npos) c->display = ":" + std::string(path.substr(x + 2));
+      else if (c->port >= 6000) c->display = "tcp:" + std::to_string(c->port - 6000);
+      return true;
+    }
+    auto base = path.substr(path.rfind('/') + 1);
+    if (base.starts_with("wayland-") && !ends_with(base, ".lock")) {
+      c->service = "wayland";
+      c->display = std::string(base);
+    } else if (base.starts_with("pipewire-") && !ends_with(base, ".lock")) {
+      c->service = "pipewire";
+    } else if (ends_with(path, "/pulse/native")) {
+      c->service = "pulseaudio";
+    } else {
+      return false;
+    }
+    return true;
+  }
+  if (auto* a = std::get_if<AccessInfo>(&ev.payload)) {
+    // ptrace and process_vm_* name a thread; the process is its thread group.
+    if (auto tgid = procfs.tgid_of(a->target_pid)) a->target_pid = *tgid;
+    return a->target_pid != ev.process.pid;
+  }
+  return std::holds_alternative<InjectionInfo>(ev.payload);
+}
+
+}  // namespace sousveil

@@ -13,4 +13,10 @@ namespace sousveil {
 // node is gone. Returns false when the path is no sensitive device after all.
 bool resolve_device(RawEvent& event, const ProcFs& procfs, const DeviceClassTable& table);
 
+// Completes the other capture events: an ioctl's device path and detail (and
+// false when the request means nothing on that class of device); the server
+// a unix socket belongs to (false when it is none of X11, Wayland, PipeWire,
+// PulseAudio); the process a ptrace thread id belongs to.
+bool resolve_capture(RawEvent& event, const ProcFs& procfs);
+
 }  // namespace sousveil

@@ -8,8 +8,6 @@
 namespace sousveil {
 namespace {
 
-constexpr std::uint64_t kAnyStart = ~0ULL;
-
 }  // namespace
 
 const ProcessRecord* Enricher::read_from_proc(std::uint32_t pid, std::uint64_t expected_start) {
@@ -118,6 +116,34 @@ ProcessInfo Enricher::identify(const RawEvent& e) {
     if (info.unit.empty()) info.unit = parent->unit;  // a short-lived child runs in its parent's unit
     next = parent->key.pid == 1 ? 0 : parent->ppid;
   }
+  return info;
+}
+
+}  // namespace sousveil
+
+namespace sousveil {
+
+ProcessInfo Enricher::identify_pid(std::uint32_t pid) {
+  ProcessInfo info;
+  info.pid = pid;
+  const auto* rec = m_table.find_pid(pid);
+  if (!rec || !rec->from_proc) {
+    if (const auto* fresh = read_from_proc(pid, kAnyStart)) rec = fresh;
+  }
+  if (!rec) {
+    info.exited = true;
+    return info;
+  }
+  info.ppid = rec->ppid;
+  info.start_ticks = rec->key.start_ticks;
+  info.comm = rec->comm;
+  info.exe = rec->exe;
+  info.cmdline = rec->cmdline;
+  info.uid = rec->uid;
+  info.euid = rec->euid;
+  info.unit = rec->unit;
+  info.exited = !rec->from_proc;
+  info.user = user_name(rec->uid);
   return info;
 }
 

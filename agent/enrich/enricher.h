@@ -21,6 +21,7 @@ struct EnricherStats {
 // ancestry, from the process table and, the first time a process matters, /proc.
 class Enricher {
  public:
+  static constexpr std::uint64_t kAnyStart = ~0ULL;
   static constexpr int kMaxAncestry = 8;
 
   Enricher(const ProcFs& procfs, ProcessTable& table) : m_procfs(procfs), m_table(table) {}
@@ -31,6 +32,8 @@ class Enricher {
   void observe(const RawEvent& event);
   // Who caused the event.
   ProcessInfo identify(const RawEvent& event);
+  // Who a process is, by pid alone (the target of ptrace and the like).
+  ProcessInfo identify_pid(std::uint32_t pid);
 
   const EnricherStats& stats() const { return m_stats; }
   ProcessTable& table() { return m_table; }

@@ -153,6 +153,17 @@ std::optional<std::pair<std::uint32_t, std::uint32_t>> ProcFs::uids(std::uint32_
   return uids_from_status("\n" + *text);
 }
 
+std::optional<std::uint32_t> ProcFs::tgid_of(std::uint32_t tid) const {
+  auto text = read_file(std::to_string(tid) + "/status");
+  if (!text) return std::nullopt;
+  auto pos = text->find("\nTgid:");
+  if (pos == std::string::npos) return std::nullopt;
+  std::istringstream in(text->substr(pos + 6, 24));
+  std::uint32_t tgid = 0;
+  if (!(in >> tgid)) return std::nullopt;
+  return tgid;
+}
+
 std::string ProcFs::unit(std::uint32_t pid) const {
   auto text = read_file(std::to_string(pid) + "/cgroup");
   return text ? unit_from_cgroup(*text) : std::string();

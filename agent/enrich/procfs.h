@@ -57,6 +57,8 @@ class ProcFs {
   std::vector<std::string> cmdline(std::uint32_t pid) const;
   std::optional<std::pair<std::uint32_t, std::uint32_t>> uids(std::uint32_t pid) const;
   std::string unit(std::uint32_t pid) const;
+  // The thread group (process) a thread id belongs to.
+  std::optional<std::uint32_t> tgid_of(std::uint32_t tid) const;
   std::vector<FdEntry> char_device_fds(std::uint32_t pid) const;
   std::optional<std::string> read_file(const std::filesystem::path& relative) const;
 

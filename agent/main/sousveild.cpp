@@ -12,13 +12,8 @@ namespace {
 
 class LogSink final : public sousveil::EventSink {
  public:
-  void on_event(const sousveil::EnrichedEvent& ev, const std::vector<sousveil::rules::Finding>&) override {
-    if (!ev.raw.is_device()) return;
-    const auto& d = ev.raw.device();
-    m_log->info("event={} class={} path={} result={} pid={} exe={} user={} unit={}",
-                sousveil::to_string(ev.raw.kind), sousveil::to_string(d.device_class), d.path,
-                d.err == 0 ? "ok" : std::to_string(d.err), ev.process.pid, ev.process.exe,
-                ev.process.user, ev.process.unit);
+  void on_event(const sousveil::EnrichedEvent& ev, const std::vector<sousveil::rules::Finding>& findings) override {
+    m_log->info("event {} findings={}", sousveil::to_pretty_line(ev, m_clock), findings.size());
   }
   void on_lost(std::string_view category, std::uint64_t count) override {
     m_log->warn("events lost: category={} count={}", category, count);
@@ -26,6 +21,7 @@ class LogSink final : public sousveil::EventSink {
 
  private:
   std::shared_ptr<spdlog::logger> m_log = sousveil::logging::get("events");
+  sousveil::BootClock m_clock;
 };
 
 }  // namespace

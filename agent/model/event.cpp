@@ -12,6 +12,10 @@ std::string_view to_string(EventKind k) {
     case EventKind::ProcessExec: return "process_exec";
     case EventKind::ProcessFork: return "process_fork";
     case EventKind::ProcessExit: return "process_exit";
+    case EventKind::DeviceIoctl: return "device_ioctl";
+    case EventKind::ProcessAccess: return "process_access";
+    case EventKind::SocketConnect: return "socket_connect";
+    case EventKind::LibraryInjection: return "library_injection";
   }
   return "unknown";
 }

@@ -36,6 +36,37 @@ struct DeviceAccess {
   std::uint32_t syscall_nr = 0;
 };
 
+// A sensitive ioctl on a classified device fd.
+struct IoctlInfo {
+  DeviceAccess device;  // the fd's device at the time of use
+  std::uint32_t cmd = 0;
+  std::string name;     // EVIOCGRAB, TIOCSTI...; from the ioctl table
+  std::uint64_t arg = 0;  // the value that matters: the argument, or what it points to
+};
+
+// One process reaching into another.
+struct AccessInfo {
+  std::uint32_t target_pid = 0;
+  std::string access;  // ptrace-attach, ptrace-seize, ptrace-peek, ptrace-poke, vm-read, vm-write, proc-mem
+  std::uint32_t request = 0;
+};
+
+// A connect() to a display or audio server.
+struct ConnectInfo {
+  std::string family;   // unix, inet, inet6
+  std::string path;     // unix path; abstract names start with '@'
+  std::uint16_t port = 0;
+  std::string service;  // x11, wayland, pipewire, pulseaudio
+  std::string display;  // ":0" for X11
+};
+
+// A library forced into programs.
+struct InjectionInfo {
+  std::string variable;  // LD_PRELOAD, LD_AUDIT, /etc/ld.so.preload
+  std::string library;   // the value, or the path written
+  std::string action;    // exec, write, rename
+};
+
 struct ExecInfo {
   std::string filename;
   std::vector<std::string> args;
@@ -55,6 +86,10 @@ enum class EventKind : std::uint8_t {
   ProcessExec,
   ProcessFork,
   ProcessExit,
+  DeviceIoctl,
+  ProcessAccess,
+  SocketConnect,
+  LibraryInjection,
 };
 
 enum class EventSource : std::uint8_t {
@@ -71,12 +106,20 @@ struct RawEvent {
   EventKind kind = EventKind::DeviceOpen;
   EventSource source = EventSource::Ebpf;
   std::uint64_t ts_boot_ns = 0;
+  std::uint32_t repeats = 0;  // identical events the kernel folded into this one
   ProcessRef process;
-  std::variant<DeviceAccess, ExecInfo, ForkInfo, ExitInfo> payload;
+  std::variant<DeviceAccess, ExecInfo, ForkInfo, ExitInfo, IoctlInfo, AccessInfo, ConnectInfo, InjectionInfo>
+      payload;
 
   bool is_device() const { return kind == EventKind::DeviceOpen || kind == EventKind::DeviceHeld; }
   const DeviceAccess& device() const { return std::get<DeviceAccess>(payload); }
   DeviceAccess& device() { return std::get<DeviceAccess>(payload); }
+  // The device this event is about, if any (opens, held fds, ioctls).
+  const DeviceAccess* device_if() const {
+    if (is_device()) return &std::get<DeviceAccess>(payload);
+    if (const auto* io = std::get_if<IoctlInfo>(&payload)) return &io->device;
+    return nullptr;
+  }
 };
 
 // One link of a process's ancestry.
@@ -107,6 +150,7 @@ struct ProcessInfo {
 struct EnrichedEvent {
   RawEvent raw;
   ProcessInfo process;
+  ProcessInfo target;  // the other process, for process_access
 };
 
 // Access mode of open flags: "read", "write", "read-write".

@@ -65,7 +65,24 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
       {"process", process_json(ev.process)},
   };
   if (raw.source == EventSource::ProcScan) j["fidelity"] = "low";
-  if (raw.is_device()) {
+  if (raw.repeats > 0) j["repeats"] = raw.repeats;
+  if (const auto* io = std::get_if<IoctlInfo>(&raw.payload)) {
+    const auto& d = io->device;
+    j["device"] = {{"class", to_string(d.device_class)}, {"detail", d.detail}, {"major", d.major},
+                   {"minor", d.minor}, {"path", valid_utf8(d.path)}, {"name", valid_utf8(d.name)}};
+    j["access"] = {{"fd", d.fd}};
+    j["ioctl"] = {{"cmd", io->cmd}, {"name", io->name}, {"arg", io->arg}};
+  } else if (const auto* a = std::get_if<AccessInfo>(&raw.payload)) {
+    const auto& t = ev.target;
+    j["target"] = {{"pid", a->target_pid}, {"comm", valid_utf8(t.comm)}, {"exe", valid_utf8(t.exe)},
+                   {"user", valid_utf8(t.user)}, {"uid", t.uid}, {"access", a->access},
+                   {"request", a->request}, {"exited", t.exited}};
+  } else if (const auto* c = std::get_if<ConnectInfo>(&raw.payload)) {
+    j["socket"] = {{"family", c->family}, {"path", valid_utf8(c->path)}, {"port", c->port},
+                   {"service", c->service}, {"display", c->display}};
+  } else if (const auto* inj = std::get_if<InjectionInfo>(&raw.payload)) {
+    j["injection"] = {{"variable", inj->variable}, {"library", valid_utf8(inj->library)}, {"action", inj->action}};
+  } else if (raw.is_device()) {
     const auto& d = raw.device();
     j["device"] = {
         {"class", to_string(d.device_class)},
@@ -92,7 +109,7 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
 std::string to_pretty_line(const EnrichedEvent& ev, const BootClock& clock) {
   const auto& raw = ev.raw;
   std::string when = BootClock::format_unix_ns(clock.to_unix_ns(raw.ts_boot_ns)).substr(11, 12);
-  std::string who = fmt::format("{}[{}] {} ({})", ev.process.comm, ev.process.pid,
+  std::string who = fmt::format("{}[{}] {} ({})", valid_utf8(ev.process.comm), ev.process.pid,
                                 ev.process.exe.empty() ? "?" : ev.process.exe,
                                 ev.process.user.empty() ? std::to_string(ev.process.uid) : ev.process.user);
   if (raw.is_device()) {
@@ -105,6 +122,17 @@ std::string to_pretty_line(const EnrichedEvent& ev, const BootClock& clock) {
     return fmt::format("{} {:<12} {:<14} {:<24} {}{}", when, cls, what, target, who,
                        raw.source == EventSource::ProcScan ? " [proc-scan]" : "");
   }
+  if (const auto* io = std::get_if<IoctlInfo>(&raw.payload))
+    return fmt::format("{} {:<12} {:<14} {:<24} {}", when, to_string(io->device.device_class), io->name,
+                       io->device.path, who);
+  if (const auto* a = std::get_if<AccessInfo>(&raw.payload))
+    return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "memory", a->access,
+                       fmt::format("{}[{}]", ev.target.comm.empty() ? "?" : ev.target.comm, a->target_pid), who);
+  if (const auto* c = std::get_if<ConnectInfo>(&raw.payload))
+    return fmt::format("{} {:<12} {:<14} {:<24} {}", when, c->service, "connect",
+                       c->path.empty() ? "port " + std::to_string(c->port) : c->path, who);
+  if (const auto* inj = std::get_if<InjectionInfo>(&raw.payload))
+    return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "injection", inj->variable, inj->library, who);
   std::string detail;
   if (raw.kind == EventKind::ProcessExec) detail = std::get<ExecInfo>(raw.payload).filename;
   if (raw.kind == EventKind::ProcessExit)

@@ -34,21 +34,43 @@ std::string join(const std::vector<std::string>& v) {
 FieldValue EnrichedEventFields::get(FieldId id) const {
   const auto& raw = m_event.raw;
   const auto& p = m_event.process;
-  const DeviceAccess* d = raw.is_device() ? &raw.device() : nullptr;
+  const DeviceAccess* d = raw.device_if();
+  const bool opened = raw.is_device();
+  const auto* io = std::get_if<IoctlInfo>(&raw.payload);
+  const auto* access = std::get_if<AccessInfo>(&raw.payload);
+  const auto* sock = std::get_if<ConnectInfo>(&raw.payload);
+  const auto* inj = std::get_if<InjectionInfo>(&raw.payload);
+  const auto& t = m_event.target;
+  auto text = [](const std::string& s) { return FieldValue::of(std::string_view(s)); };
   using F = FieldId;
   switch (id) {
     case F::Kind: return FieldValue::of(to_string(raw.kind));
     case F::Source: return FieldValue::of(to_string(raw.source));
-    case F::Result: return d ? FieldValue::of(result_name(d->err)) : FieldValue::missing();
+    case F::Result: return opened ? FieldValue::of(result_name(d->err)) : FieldValue::missing();
+    case F::IoctlCmd: return io ? FieldValue::of(static_cast<std::int64_t>(io->cmd)) : FieldValue::missing();
+    case F::IoctlName: return io ? text(io->name) : FieldValue::missing();
+    case F::IoctlArg: return io ? FieldValue::of(static_cast<std::int64_t>(io->arg)) : FieldValue::missing();
+    case F::TargetPid: return access ? FieldValue::of(static_cast<std::int64_t>(access->target_pid)) : FieldValue::missing();
+    case F::TargetName: return access ? text(t.comm) : FieldValue::missing();
+    case F::TargetExe: return access ? text(t.exe) : FieldValue::missing();
+    case F::TargetUser: return access ? text(t.user) : FieldValue::missing();
+    case F::TargetUid: return access ? FieldValue::of(static_cast<std::int64_t>(t.uid)) : FieldValue::missing();
+    case F::TargetAccess: return access ? text(access->access) : FieldValue::missing();
+    case F::SocketPath: return sock ? text(sock->path) : FieldValue::missing();
+    case F::SocketFamily: return sock ? text(sock->family) : FieldValue::missing();
+    case F::SocketPort: return sock ? FieldValue::of(static_cast<std::int64_t>(sock->port)) : FieldValue::missing();
+    case F::SocketService: return sock ? text(sock->service) : FieldValue::missing();
+    case F::InjectionVariable: return inj ? text(inj->variable) : FieldValue::missing();
+    case F::InjectionLibrary: return inj ? text(inj->library) : FieldValue::missing();
     case F::DeviceClass: return d ? FieldValue::of(to_string(d->device_class)) : FieldValue::missing();
     case F::DeviceDetail: return d ? FieldValue::of(std::string_view(d->detail)) : FieldValue::missing();
     case F::DeviceMajor: return d ? FieldValue::of(static_cast<std::int64_t>(d->major)) : FieldValue::missing();
     case F::DeviceMinor: return d ? FieldValue::of(static_cast<std::int64_t>(d->minor)) : FieldValue::missing();
     case F::DevicePath: return d ? FieldValue::of(std::string_view(d->path)) : FieldValue::missing();
     case F::DeviceName: return d ? FieldValue::of(std::string_view(d->name)) : FieldValue::missing();
-    case F::AccessMode: return d ? FieldValue::of(access_mode(d->flags)) : FieldValue::missing();
+    case F::AccessMode: return opened ? FieldValue::of(access_mode(d->flags)) : FieldValue::missing();
     case F::AccessFlags:
-      if (!d) return FieldValue::missing();
+      if (!opened) return FieldValue::missing();
       if (!m_flags) m_flags = open_flag_names(d->flags);
       return FieldValue::of(*m_flags);
     case F::AccessFd: return d ? FieldValue::of(static_cast<std::int64_t>(d->fd)) : FieldValue::missing();

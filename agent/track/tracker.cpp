@@ -12,6 +12,19 @@ constexpr std::size_t kMaxEvidence = 8;
 
 std::uint64_t to_ns(std::chrono::milliseconds ms) { return static_cast<std::uint64_t>(ms.count()) * 1'000'000ULL; }
 
+// What a person should see as the object of the watching.
+std::string evidence_of(const EnrichedEvent& ev) {
+  const auto& raw = ev.raw;
+  if (const auto* io = std::get_if<IoctlInfo>(&raw.payload)) return io->name + " on " + io->device.path;
+  if (const auto* d = raw.device_if()) return d->path.empty() ? d->name : d->path;
+  if (const auto* a = std::get_if<AccessInfo>(&raw.payload))
+    return a->access + " of " + (ev.target.comm.empty() ? "pid" : ev.target.comm) + "[" + std::to_string(a->target_pid) + "]";
+  if (const auto* c = std::get_if<ConnectInfo>(&raw.payload))
+    return c->service + " " + (c->display.empty() ? c->path : c->display);
+  if (const auto* inj = std::get_if<InjectionInfo>(&raw.payload)) return inj->variable + "=" + inj->library;
+  return "";
+}
+
 }  // namespace
 
 std::string_view to_string(WatcherState s) {
@@ -30,8 +43,8 @@ std::vector<WatcherChange> Tracker::on_finding(const rules::Finding& finding, co
   std::vector<WatcherChange> out;
   ProcessKey pk{event.process.pid, event.process.start_ticks};
   Key key{pk, finding.rule_id};
-  const DeviceAccess* device = event.raw.is_device() ? &event.raw.device() : nullptr;
-  bool refused = device && device->err != 0;
+  const DeviceAccess* device = event.raw.device_if();
+  bool refused = event.raw.is_device() && device->err != 0;
 
   auto it = m_live.find(key);
   if (it == m_live.end()) {
@@ -52,14 +65,13 @@ std::vector<WatcherChange> Tracker::on_finding(const rules::Finding& finding, co
   }
   Watcher& w = it->second;
   w.last_seen_ns = now_ns;
-  ++w.count;
+  w.count += 1 + event.raw.repeats;
   if (!refused) w.attempt = false;
-  if (device) {
-    if (!refused) w.devices.insert({device->major, device->minor});
-    std::string what = device->path.empty() ? device->name : device->path;
-    if (w.evidence.size() < kMaxEvidence && std::find(w.evidence.begin(), w.evidence.end(), what) == w.evidence.end())
-      w.evidence.push_back(what);
-  }
+  if (device && !refused) w.devices.insert({device->major, device->minor});
+  std::string what = evidence_of(event);
+  if (!what.empty() && w.evidence.size() < kMaxEvidence &&
+      std::find(w.evidence.begin(), w.evidence.end(), what) == w.evidence.end())
+    w.evidence.push_back(what);
   if (w.state == WatcherState::Pending && m_policy[key].confirm_ns == 0) {
     w.state = WatcherState::Active;
     out.push_back({Change::New, w});

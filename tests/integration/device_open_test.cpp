@@ -190,6 +190,7 @@ TEST_F(DeviceOpenTest, OwnControllingTerminalIsNotReportedButAnotherProcessOpeni
 TEST_F(DeviceOpenTest, LostEventsAreCountedAndReported) {
   AgentOptions options;
   options.ringbuf_bytes = 4096;  // the smallest ring: a burst must overflow it
+  options.ratelimit = std::chrono::milliseconds(0);  // every open is its own event
   auto agent = start_agent(options);
   // Stall the agent's thread so nothing is consumed during the burst.
   std::promise<void> release;
@@ -208,6 +209,28 @@ TEST_F(DeviceOpenTest, LostEventsAreCountedAndReported) {
   EXPECT_EQ(st.total_lost(), st.device.lost + st.process.lost + st.snapshot.lost);
   EXPECT_EQ(agent->sink().lost(), st.total_lost()) << "the sink was not told of every loss";
   EXPECT_GT(st.device.delivered, 0U);
+}
+
+TEST_F(DeviceOpenTest, ATightLoopIsFoldedByTheKernelRateLimiter) {
+  auto agent = start_agent();
+  pid_t loop = fork();
+  if (loop == 0) {
+    for (int i = 0; i < 5000; ++i) close(open("/dev/vcs", O_RDONLY));
+    _exit(0);
+  }
+  wait_child(loop);
+  pid_t marker = spawn({"/usr/bin/head", "-c", "1", "/dev/vcs"});
+  wait_child(marker);
+  ASSERT_TRUE(agent->wait_for(device_event_of(marker, EventKind::DeviceOpen)));
+  auto st = agent->flush_and_status();
+  std::size_t from_loop = 0;
+  for (const auto& e : agent->sink().events())
+    if (e.process.pid == static_cast<std::uint32_t>(loop)) ++from_loop;
+  // One event per second of looping at most, the rest counted as repeats.
+  EXPECT_GE(from_loop, 1U);
+  EXPECT_LE(from_loop, 10U) << "the loop flooded the ring buffer";
+  EXPECT_GE(st.kernel.rate_limited + from_loop, 5000U);
+  EXPECT_EQ(st.device.lost, 0U);
 }
 
 TEST(FallbackTest, ProcScanFindsAHolderWithoutBpf) {

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "common/logging.h"
+#include "model/ioctl_table.h"
 #include "sensor.skel.h"
 
 extern "C" {
@@ -87,6 +88,7 @@ Result<void> BpfSensor::open_and_load(const BpfSensorOptions& options) {
   m_skel = sensor_bpf__open();
   if (!m_skel) return make_error("cannot open the BPF object: " + errno_text(errno));
   m_skel->rodata->self_tgid = static_cast<__u32>(getpid());
+  m_skel->rodata->ratelimit_ns = options.ratelimit_ns;
   if (int err = bpf_map__set_max_entries(m_skel->maps.events, options.ringbuf_bytes); err)
     return make_error("cannot size the ring buffer to " + std::to_string(options.ringbuf_bytes) +
                       " bytes: " + errno_text(err));
@@ -111,6 +113,13 @@ Result<void> BpfSensor::open_and_load(const BpfSensorOptions& options) {
     __u8 v = static_cast<__u8>(r.device_class);
     if (bpf_map_update_elem(exact_fd, &key, &v, BPF_ANY) != 0)
       return make_error("cannot fill the exact rules map: " + errno_text(errno));
+  }
+  int ioctl_fd = bpf_map__fd(m_skel->maps.ioctl_cmds);
+  for (const auto& spec : ioctl_table()) {
+    __u32 key = spec.type_nr;
+    __u8 how = static_cast<__u8>(spec.arg);
+    if (bpf_map_update_elem(ioctl_fd, &key, &how, BPF_ANY) != 0)
+      return make_error("cannot fill the ioctl map: " + errno_text(errno));
   }
   return {};
 }
@@ -201,6 +210,9 @@ KernelCounters BpfSensor::counters() const {
   c.process_lost = sum(SV_CTR_PROCESS_LOST);
   c.snapshot_emitted = sum(SV_CTR_SNAPSHOT_EMITTED);
   c.snapshot_lost = sum(SV_CTR_SNAPSHOT_LOST);
+  c.capture_emitted = sum(SV_CTR_CAPTURE_EMITTED);
+  c.capture_lost = sum(SV_CTR_CAPTURE_LOST);
+  c.rate_limited = sum(SV_CTR_RATE_LIMITED);
   return c;
 }
 

@@ -32,10 +32,15 @@ struct KernelCounters {
   std::uint64_t process_lost = 0;
   std::uint64_t snapshot_emitted = 0;
   std::uint64_t snapshot_lost = 0;
+  std::uint64_t capture_emitted = 0;  // ioctl, process access, connect, injection
+  std::uint64_t capture_lost = 0;
+  std::uint64_t rate_limited = 0;     // repeats folded into a later event
 };
 
 struct BpfSensorOptions {
   std::uint32_t ringbuf_bytes = 8U << 20;
+  // One event per (process, kind, object) per this long; 0 turns it off.
+  std::uint64_t ratelimit_ns = 1'000'000'000ULL;
 };
 
 // The eBPF sensor: owns the skeleton (open -> knobs -> load -> fill maps ->

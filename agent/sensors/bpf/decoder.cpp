@@ -3,11 +3,13 @@
 
 #include <linux/types.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <string_view>
 
 #include "enrich/procfs.h"
+#include "model/ioctl_table.h"
 
 extern "C" {
 #include "sousveil_abi.h"
@@ -63,6 +65,7 @@ Result<RawEvent> decode_record(std::span<const std::byte> rec, const DeviceClass
       if (!read_exact(rec, d)) return fail(stats, DecodeError::SizeMismatch, "device record has the wrong size");
       if (d.dev_class >= kDeviceClassCount) return fail(stats, DecodeError::BadClass, "device class out of range");
       ev.kind = EventKind::DeviceOpen;
+      ev.repeats = d.repeats;
       DeviceAccess a;
       a.major = d.major;
       a.minor = d.minor;
@@ -119,6 +122,72 @@ Result<RawEvent> decode_record(std::span<const std::byte> rec, const DeviceClass
       if (!read_exact(rec, x)) return fail(stats, DecodeError::SizeMismatch, "exit record has the wrong size");
       ev.kind = EventKind::ProcessExit;
       ev.payload = ExitInfo{x.exit_code};
+      break;
+    }
+    case SV_EV_IOCTL: {
+      sv_ioctl_event x;
+      if (!read_exact(rec, x)) return fail(stats, DecodeError::SizeMismatch, "ioctl record has the wrong size");
+      if (x.dev_class >= kDeviceClassCount) return fail(stats, DecodeError::BadClass, "device class out of range");
+      ev.kind = EventKind::DeviceIoctl;
+      ev.repeats = x.repeats;
+      IoctlInfo io;
+      io.device.major = x.major;
+      io.device.minor = x.minor;
+      io.device.fd = x.fd;
+      io.device.name = bounded(x.name);
+      io.device.device_class = table.classify(x.major, x.minor);
+      if (io.device.device_class == DeviceClass::None) io.device.device_class = static_cast<DeviceClass>(x.dev_class);
+      io.cmd = x.cmd;
+      const auto* spec = find_ioctl(x.cmd, io.device.device_class);
+      io.name = spec ? std::string(spec->name) : "";
+      io.arg = spec && spec->arg != IoctlArg::Value ? x.arg_value : x.arg;
+      ev.payload = std::move(io);
+      break;
+    }
+    case SV_EV_PROCESS_ACCESS: {
+      sv_process_access_event x;
+      if (!read_exact(rec, x)) return fail(stats, DecodeError::SizeMismatch, "access record has the wrong size");
+      static constexpr const char* kAccess[] = {"",         "ptrace-attach", "ptrace-seize", "ptrace-peek",
+                                                "ptrace-poke", "vm-read",     "vm-write",     "proc-mem"};
+      if (x.access == 0 || x.access >= std::size(kAccess))
+        return fail(stats, DecodeError::BadClass, "process access kind out of range");
+      ev.kind = EventKind::ProcessAccess;
+      ev.repeats = x.repeats;
+      ev.payload = AccessInfo{x.target_pid, kAccess[x.access], x.request};
+      break;
+    }
+    case SV_EV_CONNECT: {
+      sv_connect_event x;
+      if (!read_exact(rec, x)) return fail(stats, DecodeError::SizeMismatch, "connect record has the wrong size");
+      ev.kind = EventKind::SocketConnect;
+      ev.repeats = x.repeats;
+      ConnectInfo c;
+      c.family = x.family == 1 ? "unix" : x.family == 2 ? "inet" : x.family == 10 ? "inet6" : "other";
+      c.port = x.port;
+      if (x.family == 1) {
+        auto len = std::min<std::size_t>(x.path_len, sizeof(x.path));
+        if (len > 0 && x.path[0] == '\0')  // abstract: "@name", the name up to its first NUL
+          c.path = "@" + std::string(x.path + 1, strnlen(x.path + 1, len - 1));
+        else
+          c.path = std::string(x.path, strnlen(x.path, len));
+      }
+      c.service = x.service == SV_SERVICE_X11 ? "x11" : "";
+      ev.payload = std::move(c);
+      break;
+    }
+    case SV_EV_INJECTION: {
+      sv_injection_event x;
+      if (!read_exact(rec, x)) return fail(stats, DecodeError::SizeMismatch, "injection record has the wrong size");
+      ev.kind = EventKind::LibraryInjection;
+      InjectionInfo inj;
+      switch (x.what) {
+        case SV_INJ_LD_PRELOAD: inj = {"LD_PRELOAD", bounded(x.value), "exec"}; break;
+        case SV_INJ_LD_AUDIT: inj = {"LD_AUDIT", bounded(x.value), "exec"}; break;
+        case SV_INJ_PRELOAD_FILE_WRITE: inj = {"/etc/ld.so.preload", bounded(x.value), "write"}; break;
+        case SV_INJ_PRELOAD_FILE_RENAME: inj = {"/etc/ld.so.preload", bounded(x.value), "rename"}; break;
+        default: return fail(stats, DecodeError::BadClass, "injection kind out of range");
+      }
+      ev.payload = std::move(inj);
       break;
     }
     default:
