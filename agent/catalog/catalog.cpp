@@ -92,12 +92,24 @@ Product read_product(const YAML::Node& item, const std::string& file) {
 
 }  // namespace
 
+bool unit_matches(std::string_view pattern, std::string_view unit) {
+  // A template ("name@.service") covers every instance ("name@alice.service").
+  if (pattern == unit) return true;
+  auto at = pattern.find("@.");
+  if (at == std::string_view::npos) return false;
+  auto head = pattern.substr(0, at + 1), tail = pattern.substr(at + 1);
+  return unit.size() > head.size() + tail.size() && unit.substr(0, head.size()) == head &&
+         unit.substr(unit.size() - tail.size()) == tail;
+}
+
 const Product* Catalog::match(const ProcessIdentity& proc) const {
   for (const auto& p : m_products) {
     if (!proc.exe.empty())
       for (const auto& g : p.executables)
         if (rules::glob_match(g, proc.exe)) return &p;
-    if (!proc.unit.empty() && std::find(p.units.begin(), p.units.end(), proc.unit) != p.units.end()) return &p;
+    if (!proc.unit.empty())
+      for (const auto& u : p.units)
+        if (unit_matches(u, proc.unit)) return &p;
     if (!proc.package.empty() && std::find(p.packages.begin(), p.packages.end(), proc.package) != p.packages.end())
       return &p;
   }

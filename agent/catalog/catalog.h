@@ -36,6 +36,9 @@ struct ProcessIdentity {
   std::string_view package;
 };
 
+// Whether a unit name matches a catalog entry; templates match their instances.
+bool unit_matches(std::string_view pattern, std::string_view unit);
+
 class Catalog {
  public:
   explicit Catalog(std::vector<Product> products) : m_products(std::move(products)) {}

@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 
+#include <cstring>
+
 namespace sousveil {
 
 std::string_view to_string(EventKind k) {
@@ -27,6 +29,12 @@ std::string_view to_string(EventSource s) {
     case EventSource::ProcScan: return "proc-scan";
   }
   return "unknown";
+}
+
+std::string_view result_name(std::int32_t err) {
+  if (err == 0) return "ok";
+  const char* name = strerrorname_np(err);
+  return name ? name : "EUNKNOWN";
 }
 
 std::string_view access_mode(std::uint32_t open_flags) {

@@ -153,6 +153,9 @@ struct EnrichedEvent {
   ProcessInfo target;  // the other process, for process_access
 };
 
+// "ok", or the errno's name ("ENXIO", "EACCES"...) of a refused attempt.
+std::string_view result_name(std::int32_t err);
+
 // Access mode of open flags: "read", "write", "read-write".
 std::string_view access_mode(std::uint32_t open_flags);
 // The open flags a reader cares about, by name (O_NONBLOCK, O_CLOEXEC...).

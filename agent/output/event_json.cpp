@@ -40,19 +40,7 @@ nlohmann::json process_json(const ProcessInfo& p) {
   return j;
 }
 
-std::string result_text(std::int32_t err) {
-  if (err == 0) return "ok";
-  // "ENXIO" style names for the errors a device open gives.
-  switch (err) {
-    case ENXIO: return "ENXIO";
-    case ENODEV: return "ENODEV";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case EBUSY: return "EBUSY";
-    case ENOENT: return "ENOENT";
-    default: return "errno " + std::to_string(err);
-  }
-}
+std::string result_text(std::int32_t err) { return std::string(result_name(err)); }
 
 }  // namespace
 

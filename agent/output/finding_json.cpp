@@ -48,7 +48,10 @@ nlohmann::json to_json(const track::WatcherChange& c, const BootClock& clock) {
       {"count", w.count},
       {"evidence", evidence},
   };
-  if (c.change == track::Change::Ended) j["end_reason"] = w.end_reason;
+  if (c.change == track::Change::Ended) {
+    j["end_reason"] = w.end_reason;
+    j["ended"] = BootClock::format_unix_ns(clock.to_unix_ns(w.ended_ns));
+  }
   return j;
 }
 
@@ -60,7 +63,7 @@ std::string to_pretty_line(const rules::Finding& f) {
 std::string to_pretty_line(const track::WatcherChange& c, const BootClock& clock) {
   const auto& w = c.watcher;
   std::string when = BootClock::format_unix_ns(clock.to_unix_ns(c.change == track::Change::New ? w.first_seen_ns
-                                                                                               : w.last_seen_ns))
+                                                                                               : w.ended_ns))
                          .substr(11, 12);
   if (c.change == track::Change::New)
     return fmt::format("{} NEW WATCHER #{}: {}[{}] {} ({})", when, w.id, w.process.comm, w.process.pid,

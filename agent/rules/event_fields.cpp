@@ -7,19 +7,6 @@
 namespace sousveil::rules {
 namespace {
 
-std::string_view result_name(std::int32_t err) {
-  switch (err) {
-    case 0: return "ok";
-    case ENXIO: return "ENXIO";
-    case ENODEV: return "ENODEV";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case EBUSY: return "EBUSY";
-    case ENOENT: return "ENOENT";
-    default: return "error";
-  }
-}
-
 std::string join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) {
@@ -90,7 +77,7 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
     case F::ProcessUser: return FieldValue::of(std::string_view(p.user));
     case F::ProcessUnit: return FieldValue::of(std::string_view(p.unit));
     case F::ProcessProduct:
-      return p.product.empty() ? FieldValue::missing() : FieldValue::of(std::string_view(p.product));
+      return FieldValue::of(std::string_view(p.product));
     case F::ParentName:
       return p.ancestry.empty() ? FieldValue::missing() : FieldValue::of(std::string_view(p.ancestry[0].comm));
     case F::ParentExe:

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -83,7 +84,8 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
     base = 16;
     s.remove_prefix(2);
   }
-  if (s.empty()) return std::nullopt;
+  // One sign at most, before any 0x: from_chars would take a second one.
+  if (s.empty() || s[0] == '-' || s[0] == '+') return std::nullopt;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
   if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
   return neg ? -v : v;
@@ -126,9 +128,12 @@ struct MacroDef {
   YAML::Node condition;
   const SourceFile* file = nullptr;
   SourcePos pos;
-  enum class State { Pending, Compiling, Done } state = State::Pending;
+  enum class State { Pending, Compiling, Done, Failed } state = State::Pending;
   std::optional<Condition> compiled;
 };
+
+// A use of a macro whose own error is already reported: not reported again.
+struct MacroAlreadyFailed {};
 
 struct RawItem {
   YAML::Node node;
@@ -174,13 +179,14 @@ class Compiler {
     if (it == m_macros.end()) throw ItemError{pos_of(f, v), "unknown macro '" + name + "'"};
     auto& m = it->second;
     if (m.state == MacroDef::State::Done) return *m.compiled;
+    if (m.state == MacroDef::State::Failed) throw MacroAlreadyFailed{};
     if (m.state == MacroDef::State::Compiling)
       throw ItemError{pos_of(f, v), "macro '" + name + "' refers to itself"};
     m.state = MacroDef::State::Compiling;
     try {
       m.compiled = condition(m.condition, *m.file);
     } catch (...) {
-      m.state = MacroDef::State::Pending;
+      m.state = MacroDef::State::Failed;
       throw;
     }
     m.state = MacroDef::State::Done;
@@ -316,8 +322,9 @@ std::chrono::milliseconds seconds_value(const YAML::Node& v, const SourceFile& f
   double secs = 0;
   const auto& s = v.Scalar();
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), secs);
-  if (ec != std::errc() || p != s.data() + s.size() || secs < 0)
-    throw ItemError{pos_of(f, v), std::string(key) + " takes a number of seconds, not '" + s + "'"};
+  constexpr double kMaxSeconds = 366.0 * 24 * 3600;
+  if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(secs) || secs < 0 || secs > kMaxSeconds)
+    throw ItemError{pos_of(f, v), std::string(key) + " takes a number of seconds up to a year, not '" + s + "'"};
   return std::chrono::milliseconds(static_cast<long long>(secs * 1000));
 }
 
@@ -325,6 +332,12 @@ bool bool_value(const YAML::Node& v, const SourceFile& f, const char* key) {
   if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false"))
     throw ItemError{pos_of(f, v), std::string(key) + " takes true or false"};
   return v.Scalar() == "true";
+}
+
+// Text a person reads (reasons): not null, not empty. Reported at `where`.
+std::string reason_text(const YAML::Node& v, const SourceFile& f, const YAML::Node& where, const std::string& message) {
+  if (!v || v.IsNull() || !v.IsScalar() || v.Scalar().empty()) throw ItemError{pos_of(f, where), message};
+  return v.Scalar();
 }
 
 std::vector<RuleException> exceptions_of(const YAML::Node& v, const SourceFile& f, Compiler& c) {
@@ -335,8 +348,8 @@ std::vector<RuleException> exceptions_of(const YAML::Node& v, const SourceFile& 
     check_keys(e, f, kExceptionKeys, "exception");
     RuleException ex;
     ex.name = require(e, f, "name", "an exception").as<std::string>();
-    ex.reason = require(e, f, "reason", "exception '" + ex.name + "'").as<std::string>();
-    if (ex.reason.empty()) throw ItemError{pos_of(f, e), "exception '" + ex.name + "' needs a reason a person can read"};
+    ex.reason = reason_text(require(e, f, "reason", "exception '" + ex.name + "'"), f, e,
+                            "exception '" + ex.name + "' needs a reason a person can read");
     ex.match = c.condition(require(e, f, "match", "exception '" + ex.name + "'"), f);
     ex.pos = pos_of(f, e);
     out.push_back(std::move(ex));
@@ -351,7 +364,9 @@ std::vector<RuleExample> examples_of(const YAML::Node& v, const SourceFile& f, c
   for (const auto& e : v) {
     if (!e.IsMap()) throw ItemError{pos_of(f, e), "an example is an event: a mapping in the JSON layout of `sousveil events`"};
     RuleExample ex{to_json(e), pos_of(f, e)};
-    auto kind = ex.event.value("kind", "");
+    if (!ex.event.contains("kind") || !ex.event["kind"].is_string())
+      throw ItemError{pos_of(f, e), "an example needs a kind, written as text"};
+    auto kind = ex.event["kind"].get<std::string>();
     if (std::find(rule.kinds.begin(), rule.kinds.end(), kind) == rule.kinds.end())
       throw ItemError{pos_of(f, e), "example's kind '" + kind + "' is not one of the rule's kinds"};
     out.push_back(std::move(ex));
@@ -382,6 +397,8 @@ Rule compile_rule(const YAML::Node& item, const SourceFile& f, Compiler& c) {
   else if (kinds.IsSequence()) for (const auto& k : kinds) r.kinds.push_back(k.as<std::string>());
   if (r.kinds.empty()) throw ItemError{pos_of(f, kinds), what + " needs at least one event kind"};
   for (std::size_t i = 0; i < r.kinds.size(); ++i) {
+    if (std::find(r.kinds.begin(), r.kinds.begin() + static_cast<std::ptrdiff_t>(i), r.kinds[i]) != r.kinds.begin() + static_cast<std::ptrdiff_t>(i))
+      throw ItemError{pos_of(f, kinds.IsSequence() ? kinds[i] : kinds), "event kind '" + r.kinds[i] + "' is listed twice"};
     if (!is_event_kind(r.kinds[i])) {
       std::string valid;
       for (auto k : all_event_kinds()) valid += (valid.empty() ? "" : ", ") + std::string(k);
@@ -533,6 +550,8 @@ LoadResult load_rules(const std::vector<std::filesystem::path>& sources) {
       }
     } catch (const ItemError& e) {
       fail(e.pos, e.message);
+    } catch (const MacroAlreadyFailed&) {
+      // reported where the macro is defined
     } catch (const YAML::Exception& e) {
       fail({file->path, e.mark.line + 1, e.mark.column + 1}, e.msg);
     }
@@ -555,6 +574,8 @@ LoadResult load_rules(const std::vector<std::filesystem::path>& sources) {
       rules.push_back(std::move(r));
     } catch (const ItemError& e) {
       fail(e.pos, e.message);
+    } catch (const MacroAlreadyFailed&) {
+      // reported where the macro is defined
     } catch (const YAML::Exception& e) {
       fail({file->path, e.mark.line + 1, e.mark.column + 1}, e.msg);
     }
@@ -571,8 +592,8 @@ LoadResult load_rules(const std::vector<std::filesystem::path>& sources) {
         if (item["enabled"]) {
           r.enabled = bool_value(item["enabled"], *file, "enabled");
           if (!r.enabled) {
-            if (!item["reason"]) throw ItemError{pos_of(*file, item), "disabling rule '" + id + "' needs a reason"};
-            r.disabled_reason = item["reason"].as<std::string>() + " [" + file->path + "]";
+            r.disabled_reason = reason_text(item["reason"], *file, item, "disabling rule '" + id + "' needs a reason") +
+                                " [" + file->path + "]";
           }
         }
         if (item["exceptions"]) {
@@ -586,6 +607,8 @@ LoadResult load_rules(const std::vector<std::filesystem::path>& sources) {
       }
     } catch (const ItemError& e) {
       fail(e.pos, e.message);
+    } catch (const MacroAlreadyFailed&) {
+      // reported where the macro is defined
     } catch (const YAML::Exception& e) {
       fail({file->path, e.mark.line + 1, e.mark.column + 1}, e.msg);
     }
@@ -597,6 +620,9 @@ LoadResult load_rules(const std::vector<std::filesystem::path>& sources) {
       compiler.condition(m.condition, *m.file);
     } catch (const ItemError& e) {
       fail(e.pos, e.message);
+    } catch (const MacroAlreadyFailed&) {
+    } catch (const YAML::Exception& e) {
+      fail({m.file->path, e.mark.line + 1, e.mark.column + 1}, e.msg);
     }
   }
 

@@ -77,7 +77,7 @@ std::vector<WatcherChange> Tracker::on_finding(const rules::Finding& finding, co
     out.push_back({Change::New, w});
   }
   // A refused attempt is over as soon as it is announced.
-  if (w.state == WatcherState::Active && w.attempt) end(w, "attempt refused (" + event.process.comm + ")", now_ns, out);
+  if (w.state == WatcherState::Active && w.attempt) end(w, "attempt refused", now_ns, out);
   if (w.state == WatcherState::Ended) {
     m_ended.push_back(std::move(w));
     m_policy.erase(key);
@@ -90,7 +90,7 @@ std::vector<WatcherChange> Tracker::on_finding(const rules::Finding& finding, co
 void Tracker::end(Watcher& w, std::string reason, std::uint64_t now_ns, std::vector<WatcherChange>& out) {
   w.state = WatcherState::Ended;
   w.end_reason = std::move(reason);
-  w.last_seen_ns = std::max(w.last_seen_ns, now_ns);
+  w.ended_ns = std::max(w.last_seen_ns, now_ns);
   out.push_back({Change::Ended, w});
 }
 
@@ -160,7 +160,7 @@ std::vector<WatcherChange> Tracker::tick(std::uint64_t now_ns) {
 
 void Tracker::prune(std::uint64_t now_ns) {
   auto retention = to_ns(m_options.ended_retention);
-  std::erase_if(m_ended, [&](const Watcher& w) { return w.last_seen_ns + retention < now_ns; });
+  std::erase_if(m_ended, [&](const Watcher& w) { return w.ended_ns + retention < now_ns; });
   if (m_ended.size() > m_options.max_ended)
     m_ended.erase(m_ended.begin(), m_ended.begin() + static_cast<std::ptrdiff_t>(m_ended.size() - m_options.max_ended));
 }

@@ -26,7 +26,8 @@ struct Watcher {
   rules::Finding finding;  // the first finding; explanation and product
   ProcessInfo process;
   std::uint64_t first_seen_ns = 0;  // boot clock
-  std::uint64_t last_seen_ns = 0;
+  std::uint64_t last_seen_ns = 0;  // the last event: when it was last seen watching
+  std::uint64_t ended_ns = 0;      // when it was found ended (process exit, close, quiet)
   std::uint64_t count = 0;
   WatcherState state = WatcherState::Pending;
   std::string end_reason;

@@ -284,18 +284,18 @@ const ErrorCase kErrors[] = {
      "unmatched '}' at offset 13 of the explanation"},
     // Seconds and booleans.
     {"ConfirmAfterText", kBase + "  confirm_after: soon\n", 8, 18,
-     "confirm_after takes a number of seconds, not 'soon'"},
+     "confirm_after takes a number of seconds up to a year, not 'soon'"},
     {"ConfirmAfterNegative", kBase + "  confirm_after: -1\n", 8, 18,
-     "confirm_after takes a number of seconds, not '-1'"},
+     "confirm_after takes a number of seconds up to a year, not '-1'"},
     {"ConfirmAfterWithUnit", kBase + "  confirm_after: 5s\n", 8, 18,
-     "confirm_after takes a number of seconds, not '5s'"},
+     "confirm_after takes a number of seconds up to a year, not '5s'"},
     {"ConfirmAfterNan", kBase + "  confirm_after: nan\n", 8, 18,
-     "confirm_after takes a number of seconds, not 'nan'",
+     "confirm_after takes a number of seconds up to a year, not 'nan'",
      // BUG: agent/rules/loader.cpp seconds_value only refuses secs < 0; NaN
      // passes that test and is then cast to an integer (undefined behaviour).
      "loader.cpp seconds_value accepts 'nan' as a number of seconds"},
     {"QuietAfterInfinite", kBase + "  quiet_after: inf\n", 8, 16,
-     "quiet_after takes a number of seconds, not 'inf'",
+     "quiet_after takes a number of seconds up to a year, not 'inf'",
      // BUG: agent/rules/loader.cpp seconds_value accepts "inf"; the cast of an
      // infinite double to long long is undefined behaviour.
      "loader.cpp seconds_value accepts 'inf' as a number of seconds"},
@@ -347,7 +347,7 @@ const ErrorCase kErrors[] = {
      kBase + "  examples:\n"
              "    no_match:\n"
              "      - {device: {class: input}}\n",
-     10, 9, "example's kind '' is not one of the rule's kinds"},
+     10, 9, "an example needs a kind, written as text"},
     {"ExampleNotAnEvent",
      kBase + "  examples:\n"
              "    match:\n"
