@@ -89,6 +89,21 @@ struct {
 	__type(value, struct sv_limit_value);
 } limits SEC(".maps");
 
+/* Processes known to hold a sensitive device: only their reads are classified. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} holders SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct sv_read_key);
+	__type(value, struct sv_read_stats);
+} reads SEC(".maps");
+
 /* Scratch space for scanning a new program's environment. */
 struct env_scratch {
 	char buf[ENV_SCAN + 32];
@@ -421,6 +436,12 @@ static __always_inline int handle_open_exit(long ret, int nr)
 		}
 	}
 
+	if (ret >= 0 && !is_terminal_class(cls)) {
+		__u32 tgid = task->tgid;
+		__u8 one = 1;
+
+		bpf_map_update_elem(&holders, &tgid, &one, BPF_ANY);
+	}
 	if (rate_limited(task->tgid, SV_LIMIT_OPEN, ret >= 0 ? rdev : (1ULL << 32) | (__u32)-ret, &repeats))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -593,6 +614,14 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	/* Threads share their process's identity: only new processes matter. */
 	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
 		return 0;
+	/* A child inherits its parent's fds, sensitive ones included. */
+	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
+	if (bpf_map_lookup_elem(&holders, &parent_tgid)) {
+		__u32 child_tgid = BPF_CORE_READ(child, tgid);
+		__u8 one = 1;
+
+		bpf_map_update_elem(&holders, &child_tgid, &one, BPF_ANY);
+	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(SV_CTR_PROCESS_LOST);
@@ -615,6 +644,8 @@ int sched_process_exit(void *ctx)
 
 	if ((__u32)id != (__u32)(id >> 32)) /* a thread, not the process */
 		return 0;
+	__u32 gone = id >> 32;
+	bpf_map_delete_elem(&holders, &gone);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		count(SV_CTR_PROCESS_LOST);
@@ -693,6 +724,12 @@ int sys_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 	cls = classify(mode, rdev);
 	if (cls == SV_DEV_NONE)
 		return 0;
+	{
+		__u32 tgid = task->tgid;
+		__u8 one = 1;
+
+		bpf_map_update_elem(&holders, &tgid, &one, BPF_ANY);
+	}
 	if (rate_limited(task->tgid, SV_LIMIT_IOCTL, ((__u64)cmd << 32) | rdev, &repeats))
 		return 0;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -884,4 +921,60 @@ SEC("tp/syscalls/sys_enter_renameat2")
 int sys_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
 {
 	return check_rename((const char *)ctx->args[3]);
+}
+
+/*
+ * Active capture, not just an open fd: bytes read from sensitive devices,
+ * summed per (process, fd). Only processes known to hold a sensitive device
+ * get past the first lookup, so an ordinary read costs one hash miss.
+ */
+SEC("tp/syscalls/sys_exit_read")
+int sys_exit_read(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task;
+	struct sv_read_stats *st, fresh = {};
+	struct sv_read_key key;
+	struct file *file;
+	struct inode *inode;
+	struct pt_regs *regs;
+	__u32 tgid, rdev;
+	__u8 cls;
+
+	if (ctx->ret <= 0)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!bpf_map_lookup_elem(&holders, &tgid))
+		return 0;
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	key.tgid = tgid;
+	key.fd = (__s32)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	st = bpf_map_lookup_elem(&reads, &key);
+	if (st) {
+		__sync_fetch_and_add(&st->bytes, ctx->ret);
+		__sync_fetch_and_add(&st->reads, 1);
+		st->last_ns = bpf_ktime_get_boot_ns();
+		return 0;
+	}
+	file = fd_to_file(task, key.fd);
+	inode = file ? file->f_inode : NULL;
+	if (!inode)
+		return 0;
+	rdev = inode->i_rdev;
+	cls = classify(inode->i_mode, rdev);
+	if (cls == SV_DEV_NONE || is_terminal_class(cls))
+		return 0; /* terminals are read all day by their own shells */
+	fresh.bytes = ctx->ret;
+	fresh.reads = 1;
+	fresh.start_boot_ns = task->group_leader->start_boottime;
+	fresh.last_ns = bpf_ktime_get_boot_ns();
+	fresh.major = rdev >> KDEV_MINORBITS;
+	fresh.minor = rdev & KDEV_MINORMASK;
+	fresh.uid = task->cred->uid.val;
+	fresh.euid = task->cred->euid.val;
+	fresh.dev_class = cls;
+	BPF_CORE_READ_STR_INTO(&fresh.comm, task, comm);
+	bpf_probe_read_kernel_str(fresh.name, sizeof(fresh.name), file->f_path.dentry->d_name.name);
+	bpf_map_update_elem(&reads, &key, &fresh, BPF_ANY);
+	return 0;
 }

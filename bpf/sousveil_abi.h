@@ -224,4 +224,28 @@ struct sv_injection_event {
 	char value[SV_PATH_LEN]; /* the library list, or the path written */
 };
 
+/*
+ * Bytes read from sensitive devices, counted in the kernel per (process, fd)
+ * and collected by user space every few seconds: never one event per read.
+ */
+struct sv_read_key {
+	__u32 tgid;
+	__s32 fd;
+};
+
+struct sv_read_stats {
+	__u64 bytes;
+	__u64 reads;
+	__u64 start_boot_ns;  /* the reader's start: with tgid, its identity */
+	__u64 last_ns;        /* boot clock of the last read */
+	__u32 major;
+	__u32 minor;
+	__u32 uid;
+	__u32 euid;
+	__u8 dev_class;
+	__u8 _pad[7];
+	char comm[SV_COMM_LEN];
+	char name[SV_NAME_LEN];
+};
+
 #endif /* SOUSVEIL_ABI_H */

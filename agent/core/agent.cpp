@@ -221,6 +221,8 @@ void Agent::arm_housekeeping() {
   m_housekeeping_timer.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     check_losses();
+    if (m_bpf)
+      for (auto& ev : m_bpf->collect_reads(BootClock::now_boot_ns())) handle(std::move(ev));
     publish(m_tracker.tick(BootClock::now_boot_ns()));
     auto grace = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(m_options.exited_grace).count());
@@ -270,6 +272,8 @@ void Agent::handle(RawEvent&& ev) {
     case EventKind::DeviceHeld: {
       auto& count = ev.source == EventSource::EbpfSnapshot ? m_snapshot : m_device;
       ++count.seen;
+      // Found holding a device before sousveil started: count its reads from now on.
+      if (ev.source == EventSource::EbpfSnapshot && m_bpf) m_bpf->mark_holder(ev.process.pid);
       if (!resolve_device(ev, m_procfs, m_table)) {
         ++m_not_a_device;
         return;
@@ -279,6 +283,7 @@ void Agent::handle(RawEvent&& ev) {
       deliver({std::move(ev), std::move(info)});
       return;
     }
+    case EventKind::DeviceRead:
     case EventKind::DeviceIoctl:
     case EventKind::ProcessAccess:
     case EventKind::SocketConnect:

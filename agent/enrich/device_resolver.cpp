@@ -75,6 +75,12 @@ bool resolve_capture(RawEvent& ev, const ProcFs& procfs) {
     io->device.detail = device_detail(io->device.device_class, io->device.name);
     return true;
   }
+  if (auto* rd = std::get_if<ReadInfo>(&ev.payload)) {
+    rd->device.path = fd_path(procfs, ev.process.pid, rd->device.fd);
+    if (rd->device.path.empty()) rd->device.path = "/dev/" + rd->device.name;
+    rd->device.detail = device_detail(rd->device.device_class, rd->device.name);
+    return rd->device.device_class != DeviceClass::None;
+  }
   if (auto* c = std::get_if<ConnectInfo>(&ev.payload)) {
     std::string_view path = c->path;
     if (!path.empty() && path[0] == '@') path.remove_prefix(1);

@@ -18,6 +18,7 @@ std::string_view to_string(EventKind k) {
     case EventKind::ProcessAccess: return "process_access";
     case EventKind::SocketConnect: return "socket_connect";
     case EventKind::LibraryInjection: return "library_injection";
+    case EventKind::DeviceRead: return "device_read";
   }
   return "unknown";
 }

@@ -44,6 +44,15 @@ struct IoctlInfo {
   std::uint64_t arg = 0;  // the value that matters: the argument, or what it points to
 };
 
+// Bytes read from a sensitive device over a period, counted in the kernel.
+struct ReadInfo {
+  DeviceAccess device;
+  std::uint64_t bytes = 0;  // in the period
+  std::uint64_t reads = 0;
+  std::uint64_t rate = 0;   // bytes per second over the period
+  double period_s = 0;
+};
+
 // One process reaching into another.
 struct AccessInfo {
   std::uint32_t target_pid = 0;
@@ -90,6 +99,7 @@ enum class EventKind : std::uint8_t {
   ProcessAccess,
   SocketConnect,
   LibraryInjection,
+  DeviceRead,
 };
 
 enum class EventSource : std::uint8_t {
@@ -108,7 +118,8 @@ struct RawEvent {
   std::uint64_t ts_boot_ns = 0;
   std::uint32_t repeats = 0;  // identical events the kernel folded into this one
   ProcessRef process;
-  std::variant<DeviceAccess, ExecInfo, ForkInfo, ExitInfo, IoctlInfo, AccessInfo, ConnectInfo, InjectionInfo>
+  std::variant<DeviceAccess, ExecInfo, ForkInfo, ExitInfo, IoctlInfo, AccessInfo, ConnectInfo, InjectionInfo,
+               ReadInfo>
       payload;
 
   bool is_device() const { return kind == EventKind::DeviceOpen || kind == EventKind::DeviceHeld; }
@@ -118,6 +129,7 @@ struct RawEvent {
   const DeviceAccess* device_if() const {
     if (is_device()) return &std::get<DeviceAccess>(payload);
     if (const auto* io = std::get_if<IoctlInfo>(&payload)) return &io->device;
+    if (const auto* rd = std::get_if<ReadInfo>(&payload)) return &rd->device;
     return nullptr;
   }
 };

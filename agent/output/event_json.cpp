@@ -60,6 +60,12 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
                    {"minor", d.minor}, {"path", valid_utf8(d.path)}, {"name", valid_utf8(d.name)}};
     j["access"] = {{"fd", d.fd}};
     j["ioctl"] = {{"cmd", io->cmd}, {"name", io->name}, {"arg", io->arg}};
+  } else if (const auto* rd = std::get_if<ReadInfo>(&raw.payload)) {
+    const auto& d = rd->device;
+    j["device"] = {{"class", to_string(d.device_class)}, {"detail", d.detail}, {"major", d.major},
+                   {"minor", d.minor}, {"path", valid_utf8(d.path)}, {"name", valid_utf8(d.name)}};
+    j["access"] = {{"fd", d.fd}};
+    j["read"] = {{"bytes", rd->bytes}, {"reads", rd->reads}, {"rate", rd->rate}, {"period_s", rd->period_s}};
   } else if (const auto* a = std::get_if<AccessInfo>(&raw.payload)) {
     const auto& t = ev.target;
     j["target"] = {{"pid", a->target_pid}, {"comm", valid_utf8(t.comm)}, {"exe", valid_utf8(t.exe)},
@@ -113,6 +119,9 @@ std::string to_pretty_line(const EnrichedEvent& ev, const BootClock& clock) {
   if (const auto* io = std::get_if<IoctlInfo>(&raw.payload))
     return fmt::format("{} {:<12} {:<14} {:<24} {}", when, to_string(io->device.device_class), io->name,
                        io->device.path, who);
+  if (const auto* rd = std::get_if<ReadInfo>(&raw.payload))
+    return fmt::format("{} {:<12} {:<14} {:<24} {}", when, to_string(rd->device.device_class),
+                       fmt::format("reads {} B/s", rd->rate), rd->device.path, who);
   if (const auto* a = std::get_if<AccessInfo>(&raw.payload))
     return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "memory", a->access,
                        fmt::format("{}[{}]", ev.target.comm.empty() ? "?" : ev.target.comm, a->target_pid), who);

@@ -24,6 +24,7 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
   const DeviceAccess* d = raw.device_if();
   const bool opened = raw.is_device();
   const auto* io = std::get_if<IoctlInfo>(&raw.payload);
+  const auto* rd = std::get_if<ReadInfo>(&raw.payload);
   const auto* access = std::get_if<AccessInfo>(&raw.payload);
   const auto* sock = std::get_if<ConnectInfo>(&raw.payload);
   const auto* inj = std::get_if<InjectionInfo>(&raw.payload);
@@ -34,6 +35,8 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
     case F::Kind: return FieldValue::of(to_string(raw.kind));
     case F::Source: return FieldValue::of(to_string(raw.source));
     case F::Result: return opened ? FieldValue::of(result_name(d->err)) : FieldValue::missing();
+    case F::ReadBytes: return rd ? FieldValue::of(static_cast<std::int64_t>(rd->bytes)) : FieldValue::missing();
+    case F::ReadRate: return rd ? FieldValue::of(static_cast<std::int64_t>(rd->rate)) : FieldValue::missing();
     case F::IoctlCmd: return io ? FieldValue::of(static_cast<std::int64_t>(io->cmd)) : FieldValue::missing();
     case F::IoctlName: return io ? text(io->name) : FieldValue::missing();
     case F::IoctlArg: return io ? FieldValue::of(static_cast<std::int64_t>(io->arg)) : FieldValue::missing();

@@ -16,6 +16,7 @@ std::uint64_t to_ns(std::chrono::milliseconds ms) { return static_cast<std::uint
 std::string evidence_of(const EnrichedEvent& ev) {
   const auto& raw = ev.raw;
   if (const auto* io = std::get_if<IoctlInfo>(&raw.payload)) return io->name + " on " + io->device.path;
+  if (const auto* rd = std::get_if<ReadInfo>(&raw.payload)) return "reads " + rd->device.path;
   if (const auto* d = raw.device_if()) return d->path.empty() ? d->name : d->path;
   if (const auto* a = std::get_if<AccessInfo>(&raw.payload))
     return a->access + " of " + (ev.target.comm.empty() ? "pid" : ev.target.comm) + "[" + std::to_string(a->target_pid) + "]";
@@ -48,6 +49,16 @@ std::vector<WatcherChange> Tracker::on_finding(const rules::Finding& finding, co
 
   auto it = m_live.find(key);
   if (it == m_live.end()) {
+    // Late news of a process that is already gone (read counts are collected
+    // after the fact): it belongs to the watcher that ended with it.
+    auto gone = std::find_if(m_ended.rbegin(), m_ended.rend(), [&](const Watcher& e) {
+      return e.process_key == pk && e.finding.rule_id == finding.rule_id && e.end_reason == "process exited";
+    });
+    if (gone != m_ended.rend()) {
+      gone->count += 1 + event.raw.repeats;
+      gone->last_seen_ns = std::max(gone->last_seen_ns, now_ns);
+      return out;
+    }
     Watcher w;
     w.id = m_next_id++;
     w.process_key = pk;

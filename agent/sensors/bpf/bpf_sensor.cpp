@@ -188,6 +188,61 @@ Result<std::vector<RawEvent>> BpfSensor::snapshot() {
   return out;
 }
 
+void BpfSensor::mark_holder(std::uint32_t tgid) {
+  if (!m_skel) return;
+  __u8 one = 1;
+  bpf_map_update_elem(bpf_map__fd(m_skel->maps.holders), &tgid, &one, BPF_ANY);
+}
+
+std::vector<RawEvent> BpfSensor::collect_reads(std::uint64_t now_ns, std::uint64_t idle_ns) {
+  std::vector<RawEvent> out;
+  if (!m_skel) return out;
+  int fd = bpf_map__fd(m_skel->maps.reads);
+  sv_read_key key{}, next{};
+  std::vector<sv_read_key> stale;
+  const sv_read_key* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    key = next;
+    prev = &key;
+    sv_read_stats st{};
+    if (bpf_map_lookup_elem(fd, &key, &st) != 0) continue;
+    auto& seen = m_reads_seen[{key.tgid, key.fd}];
+    if (st.bytes > seen.bytes && st.reads >= seen.reads) {
+      RawEvent ev;
+      ev.kind = EventKind::DeviceRead;
+      ev.ts_boot_ns = st.last_ns;
+      ev.process.pid = key.tgid;
+      ev.process.tid = key.tgid;
+      ev.process.uid = st.uid;
+      ev.process.euid = st.euid;
+      ev.process.start_boot_ns = st.start_boot_ns;
+      ev.process.comm = std::string(st.comm, strnlen(st.comm, sizeof(st.comm)));
+      ReadInfo r;
+      r.device.major = st.major;
+      r.device.minor = st.minor;
+      r.device.fd = key.fd;
+      r.device.name = std::string(st.name, strnlen(st.name, sizeof(st.name)));
+      r.device.device_class = m_table.classify(st.major, st.minor);
+      if (r.device.device_class == DeviceClass::None && st.dev_class < kDeviceClassCount)
+        r.device.device_class = static_cast<DeviceClass>(st.dev_class);
+      r.bytes = st.bytes - seen.bytes;
+      r.reads = st.reads - seen.reads;
+      std::uint64_t since = seen.at_ns ? seen.at_ns : st.start_boot_ns;
+      r.period_s = now_ns > since ? static_cast<double>(now_ns - since) / 1e9 : 0;
+      r.rate = r.period_s > 0 ? static_cast<std::uint64_t>(static_cast<double>(r.bytes) / r.period_s) : r.bytes;
+      ev.payload = std::move(r);
+      out.push_back(std::move(ev));
+    }
+    seen = {st.bytes, st.reads, now_ns};
+    if (st.last_ns + idle_ns < now_ns) stale.push_back(key);
+  }
+  for (const auto& k : stale) {
+    bpf_map_delete_elem(fd, &k);
+    m_reads_seen.erase({k.tgid, k.fd});
+  }
+  return out;
+}
+
 KernelCounters BpfSensor::counters() const {
   KernelCounters c;
   if (!m_skel) return m_final;

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -63,6 +64,12 @@ class BpfSensor {
   // Drains what is in the ring buffer now (used at shutdown and by tests).
   void drain();
   KernelCounters counters() const;
+  // Read rates since the last call: one DeviceRead event per (process, fd)
+  // that read anything. Entries idle for `idle_ns` are dropped.
+  std::vector<RawEvent> collect_reads(std::uint64_t now_boot_ns, std::uint64_t idle_ns = 60'000'000'000ULL);
+  // Tells the kernel a process holds a sensitive device (found by a snapshot),
+  // so its reads are counted.
+  void mark_holder(std::uint32_t tgid);
   const DecodeStats& decode_stats() const { return m_decode; }
   void stop();
 
@@ -81,6 +88,12 @@ class BpfSensor {
   std::unique_ptr<boost::asio::posix::stream_descriptor> m_ring_fd;
   DecodeStats m_decode;
   KernelCounters m_final;  // the counters as they were at stop()
+  struct ReadSeen {
+    std::uint64_t bytes = 0;
+    std::uint64_t reads = 0;
+    std::uint64_t at_ns = 0;
+  };
+  std::map<std::pair<std::uint32_t, std::int32_t>, ReadSeen> m_reads_seen;
   bool m_stopped = false;
 };
 
