@@ -978,3 +978,94 @@ int sys_exit_read(struct trace_event_raw_sys_exit *ctx)
 	bpf_map_update_elem(&reads, &key, &fresh, BPF_ANY);
 	return 0;
 }
+
+/*
+ * Other BPF programs: loads and raw tracepoint opens through bpf(), and the
+ * probes programs are attached to through perf_event_open (tracepoints,
+ * kprobes, uprobes). sousveil's own are not reported.
+ */
+SEC("tp/syscalls/sys_enter_bpf")
+int sys_enter_bpf(struct trace_event_raw_sys_enter *ctx)
+{
+	long cmd = ctx->args[0];
+	const char *attr = (const char *)ctx->args[1];
+	struct task_struct *task;
+	struct sv_bpf_event *e;
+
+	if (cmd != 5 && cmd != 17) /* BPF_PROG_LOAD, BPF_RAW_TRACEPOINT_OPEN */
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (task->tgid == self_tgid)
+		return 0;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(SV_CTR_CAPTURE_LOST);
+		return 0;
+	}
+	fill_header(&e->hdr, SV_EV_BPF, sizeof(*e), task);
+	e->prog_type = 0;
+	e->attach_type = 0;
+	e->_pad = 0;
+	e->config = 0;
+	e->offset = 0;
+	e->name[0] = 0;
+	if (cmd == 5) {
+		/* union bpf_attr: prog_type at 0, prog_name[16] at 48, expected_attach_type at 68 */
+		e->op = SV_BPF_PROG_LOAD;
+		bpf_probe_read_user(&e->prog_type, 4, attr);
+		bpf_probe_read_user(&e->attach_type, 4, attr + 68);
+		bpf_probe_read_user_str(e->name, 16, attr + 48);
+	} else {
+		__u64 name = 0;
+
+		e->op = SV_BPF_RAW_TP_OPEN;
+		bpf_probe_read_user(&name, sizeof(name), attr);
+		if (bpf_probe_read_user_str(e->name, sizeof(e->name), (const void *)name) < 0)
+			e->name[0] = 0;
+	}
+	bpf_ringbuf_submit(e, 0);
+	count(SV_CTR_CAPTURE_EMITTED);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_perf_event_open")
+int sys_enter_perf_event_open(struct trace_event_raw_sys_enter *ctx)
+{
+	const char *attr = (const char *)ctx->args[0];
+	struct task_struct *task;
+	struct sv_bpf_event *e;
+	__u32 type = 0;
+	__u64 config = 0, config1 = 0, config2 = 0;
+
+	/* perf_event_attr: type at 0, config at 8, config1 at 56, config2 at 64 */
+	if (bpf_probe_read_user(&type, sizeof(type), attr) < 0)
+		return 0;
+	/* Hardware, software, cache, raw and breakpoint events are not probes. */
+	if (type != 2 && type <= 5)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (task->tgid == self_tgid)
+		return 0;
+	bpf_probe_read_user(&config, sizeof(config), attr + 8);
+	bpf_probe_read_user(&config1, sizeof(config1), attr + 56);
+	bpf_probe_read_user(&config2, sizeof(config2), attr + 64);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(SV_CTR_CAPTURE_LOST);
+		return 0;
+	}
+	fill_header(&e->hdr, SV_EV_BPF, sizeof(*e), task);
+	e->op = SV_BPF_PERF_PROBE;
+	e->prog_type = 0;
+	e->attach_type = type;
+	e->_pad = 0;
+	e->config = config;
+	e->offset = config2;
+	e->name[0] = 0;
+	/* A dynamic PMU (kprobe, uprobe): config1 points to the function name or the file. */
+	if (type != 2 && config1 && bpf_probe_read_user_str(e->name, sizeof(e->name), (const void *)config1) < 0)
+		e->name[0] = 0;
+	bpf_ringbuf_submit(e, 0);
+	count(SV_CTR_CAPTURE_EMITTED);
+	return 0;
+}

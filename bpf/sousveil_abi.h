@@ -28,6 +28,14 @@ enum sv_event_kind {
 	SV_EV_PROCESS_ACCESS = 7, /* ptrace, process_vm_readv/writev, /proc/PID/mem */
 	SV_EV_CONNECT = 8,      /* connect() to a display or audio server */
 	SV_EV_INJECTION = 9,    /* LD_PRELOAD/LD_AUDIT at exec, /etc/ld.so.preload written */
+	SV_EV_BPF = 10,         /* another program loads BPF or opens a probe */
+};
+
+/* What an SV_EV_BPF record reports. */
+enum sv_bpf_op {
+	SV_BPF_PROG_LOAD = 1,      /* bpf(BPF_PROG_LOAD) */
+	SV_BPF_RAW_TP_OPEN = 2,    /* bpf(BPF_RAW_TRACEPOINT_OPEN): name is the tracepoint */
+	SV_BPF_PERF_PROBE = 3,     /* perf_event_open of a tracepoint, kprobe or uprobe */
 };
 
 /* How one process reaches into another. */
@@ -222,6 +230,17 @@ struct sv_injection_event {
 	__u32 what;         /* enum sv_injection */
 	__u32 _pad;
 	char value[SV_PATH_LEN]; /* the library list, or the path written */
+};
+
+struct sv_bpf_event {
+	struct sv_header hdr;
+	__u32 op;           /* enum sv_bpf_op */
+	__u32 prog_type;    /* PROG_LOAD: bpf_prog_type */
+	__u32 attach_type;  /* PROG_LOAD: expected_attach_type; PERF_PROBE: perf_event_attr.type */
+	__u32 _pad;
+	__u64 config;       /* PERF_PROBE: tracepoint id, or probe flags */
+	__u64 offset;       /* PERF_PROBE: uprobe offset or kprobe address */
+	char name[128];     /* program name, raw tracepoint, kprobe function or uprobe path */
 };
 
 /*

@@ -283,13 +283,14 @@ void Agent::handle(RawEvent&& ev) {
       deliver({std::move(ev), std::move(info)});
       return;
     }
+    case EventKind::BpfProgram:
     case EventKind::DeviceRead:
     case EventKind::DeviceIoctl:
     case EventKind::ProcessAccess:
     case EventKind::SocketConnect:
     case EventKind::LibraryInjection: {
       ++m_capture.seen;
-      if (!resolve_capture(ev, m_procfs)) {
+      if (!resolve_capture(ev, m_procfs, m_probe_names)) {
         ++m_not_a_device;
         return;
       }

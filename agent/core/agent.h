@@ -19,6 +19,7 @@
 #include "core/status.h"
 #include "enrich/enricher.h"
 #include "enrich/process_table.h"
+#include "enrich/probe_names.h"
 #include "enrich/procfs.h"
 #include "model/device_class.h"
 #include "model/event.h"
@@ -121,6 +122,7 @@ class Agent {
   ProcFs m_procfs;
   DeviceClassTable m_table;
   ProcessTable m_processes;
+  ProbeNames m_probe_names;
   Enricher m_enricher;
   std::unique_ptr<BpfSensor> m_bpf;
   std::unique_ptr<ProcScanSensor> m_proc_scan;

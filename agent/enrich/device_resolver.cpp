@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -67,7 +68,21 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 }  // namespace
 
-bool resolve_capture(RawEvent& ev, const ProcFs& procfs) {
+bool resolve_capture(RawEvent& ev, const ProcFs& procfs, ProbeNames& probes) {
+  if (auto* b = std::get_if<BpfInfo>(&ev.payload)) {
+    if (b->op != "probe") return true;
+    b->prog_type = probes.pmu_kind(b->perf_type);
+    if (b->prog_type.empty()) return false;  // some other dynamic PMU: no probe
+    if (b->prog_type == "tracepoint") {
+      auto name = probes.tracepoint(b->config);
+      b->attach_point = name ? *name : "tracepoint id " + std::to_string(b->config);
+    } else if (b->prog_type == "uprobe") {
+      char off[32];
+      std::snprintf(off, sizeof(off), ":0x%llx", static_cast<unsigned long long>(b->offset));
+      b->attach_point += off;
+    }
+    return true;
+  }
   if (auto* io = std::get_if<IoctlInfo>(&ev.payload)) {
     if (io->name.empty()) return false;
     io->device.path = fd_path(procfs, ev.process.pid, io->device.fd);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "enrich/probe_names.h"
 #include "enrich/procfs.h"
 #include "model/device_class.h"
 #include "model/event.h"
@@ -17,6 +18,6 @@ bool resolve_device(RawEvent& event, const ProcFs& procfs, const DeviceClassTabl
 // false when the request means nothing on that class of device); the server
 // a unix socket belongs to (false when it is none of X11, Wayland, PipeWire,
 // PulseAudio); the process a ptrace thread id belongs to.
-bool resolve_capture(RawEvent& event, const ProcFs& procfs);
+bool resolve_capture(RawEvent& event, const ProcFs& procfs, ProbeNames& probes);
 
 }  // namespace sousveil

@@ -19,6 +19,7 @@ std::string_view to_string(EventKind k) {
     case EventKind::SocketConnect: return "socket_connect";
     case EventKind::LibraryInjection: return "library_injection";
     case EventKind::DeviceRead: return "device_read";
+    case EventKind::BpfProgram: return "bpf_program";
   }
   return "unknown";
 }

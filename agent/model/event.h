@@ -44,6 +44,19 @@ struct IoctlInfo {
   std::uint64_t arg = 0;  // the value that matters: the argument, or what it points to
 };
 
+// Another program's BPF: a load, a raw tracepoint, a probe it opened.
+struct BpfInfo {
+  std::string op;           // load, raw-tracepoint, probe
+  std::string prog_type;    // kprobe, tracepoint, raw_tracepoint, tracing, lsm, uprobe...
+  std::string prog_name;
+  std::string attach_point; // "syscalls/sys_enter_read", "input_handle_event", "/usr/bin/bash:0x8c2a0"
+  std::vector<std::string> helpers;  // notable helpers, where known
+  std::uint32_t raw_prog_type = 0;
+  std::uint32_t perf_type = 0;
+  std::uint64_t config = 0;
+  std::uint64_t offset = 0;
+};
+
 // Bytes read from a sensitive device over a period, counted in the kernel.
 struct ReadInfo {
   DeviceAccess device;
@@ -100,6 +113,7 @@ enum class EventKind : std::uint8_t {
   SocketConnect,
   LibraryInjection,
   DeviceRead,
+  BpfProgram,
 };
 
 enum class EventSource : std::uint8_t {
@@ -119,7 +133,7 @@ struct RawEvent {
   std::uint32_t repeats = 0;  // identical events the kernel folded into this one
   ProcessRef process;
   std::variant<DeviceAccess, ExecInfo, ForkInfo, ExitInfo, IoctlInfo, AccessInfo, ConnectInfo, InjectionInfo,
-               ReadInfo>
+               ReadInfo, BpfInfo>
       payload;
 
   bool is_device() const { return kind == EventKind::DeviceOpen || kind == EventKind::DeviceHeld; }

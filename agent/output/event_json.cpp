@@ -60,6 +60,12 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
                    {"minor", d.minor}, {"path", valid_utf8(d.path)}, {"name", valid_utf8(d.name)}};
     j["access"] = {{"fd", d.fd}};
     j["ioctl"] = {{"cmd", io->cmd}, {"name", io->name}, {"arg", io->arg}};
+  } else if (const auto* b = std::get_if<BpfInfo>(&raw.payload)) {
+    j["bpf"] = {{"op", b->op},
+                {"prog_type", b->prog_type},
+                {"prog_name", valid_utf8(b->prog_name)},
+                {"attach_point", valid_utf8(b->attach_point)},
+                {"helpers", b->helpers}};
   } else if (const auto* rd = std::get_if<ReadInfo>(&raw.payload)) {
     const auto& d = rd->device;
     j["device"] = {{"class", to_string(d.device_class)}, {"detail", d.detail}, {"major", d.major},
@@ -119,6 +125,9 @@ std::string to_pretty_line(const EnrichedEvent& ev, const BootClock& clock) {
   if (const auto* io = std::get_if<IoctlInfo>(&raw.payload))
     return fmt::format("{} {:<12} {:<14} {:<24} {}", when, to_string(io->device.device_class), io->name,
                        io->device.path, who);
+  if (const auto* b = std::get_if<BpfInfo>(&raw.payload))
+    return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "bpf", b->op + " " + b->prog_type,
+                       b->attach_point.empty() ? b->prog_name : b->attach_point, who);
   if (const auto* rd = std::get_if<ReadInfo>(&raw.payload))
     return fmt::format("{} {:<12} {:<14} {:<24} {}", when, to_string(rd->device.device_class),
                        fmt::format("reads {} B/s", rd->rate), rd->device.path, who);

@@ -25,6 +25,7 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
   const bool opened = raw.is_device();
   const auto* io = std::get_if<IoctlInfo>(&raw.payload);
   const auto* rd = std::get_if<ReadInfo>(&raw.payload);
+  const auto* bpf = std::get_if<BpfInfo>(&raw.payload);
   const auto* access = std::get_if<AccessInfo>(&raw.payload);
   const auto* sock = std::get_if<ConnectInfo>(&raw.payload);
   const auto* inj = std::get_if<InjectionInfo>(&raw.payload);
@@ -37,6 +38,10 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
     case F::Result: return opened ? FieldValue::of(result_name(d->err)) : FieldValue::missing();
     case F::ReadBytes: return rd ? FieldValue::of(static_cast<std::int64_t>(rd->bytes)) : FieldValue::missing();
     case F::ReadRate: return rd ? FieldValue::of(static_cast<std::int64_t>(rd->rate)) : FieldValue::missing();
+    case F::BpfProgType: return bpf ? text(bpf->prog_type) : FieldValue::missing();
+    case F::BpfProgName: return bpf ? text(bpf->prog_name) : FieldValue::missing();
+    case F::BpfAttachPoint: return bpf ? text(bpf->attach_point) : FieldValue::missing();
+    case F::BpfHelpers: return bpf ? FieldValue::of(bpf->helpers) : FieldValue::missing();
     case F::IoctlCmd: return io ? FieldValue::of(static_cast<std::int64_t>(io->cmd)) : FieldValue::missing();
     case F::IoctlName: return io ? text(io->name) : FieldValue::missing();
     case F::IoctlArg: return io ? FieldValue::of(static_cast<std::int64_t>(io->arg)) : FieldValue::missing();

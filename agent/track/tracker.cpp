@@ -17,6 +17,8 @@ std::string evidence_of(const EnrichedEvent& ev) {
   const auto& raw = ev.raw;
   if (const auto* io = std::get_if<IoctlInfo>(&raw.payload)) return io->name + " on " + io->device.path;
   if (const auto* rd = std::get_if<ReadInfo>(&raw.payload)) return "reads " + rd->device.path;
+  if (const auto* b = std::get_if<BpfInfo>(&raw.payload))
+    return b->op + " " + (b->attach_point.empty() ? b->prog_name : b->attach_point);
   if (const auto* d = raw.device_if()) return d->path.empty() ? d->name : d->path;
   if (const auto* a = std::get_if<AccessInfo>(&raw.payload))
     return a->access + " of " + (ev.target.comm.empty() ? "pid" : ev.target.comm) + "[" + std::to_string(a->target_pid) + "]";

@@ -31,6 +31,7 @@ static_assert(offsetof(sv_connect_event, path) == 80 && sizeof(sv_connect_event)
 static_assert(offsetof(sv_injection_event, value) == 72 && sizeof(sv_injection_event) == 72 + SV_PATH_LEN);
 static_assert(sizeof(sv_limit_key) == 16 && sizeof(sv_limit_value) == 16);
 static_assert(sizeof(sv_read_key) == 8);
+static_assert(offsetof(sv_bpf_event, name) == 96 && sizeof(sv_bpf_event) == 224);
 static_assert(offsetof(sv_read_stats, comm) == 56 && sizeof(sv_read_stats) == 56 + SV_COMM_LEN + SV_NAME_LEN);
 static_assert(sizeof(sv_exec_event) == 72 + SV_PATH_LEN + SV_ARGS_LEN);
 static_assert(sizeof(sv_fork_event) == 72);

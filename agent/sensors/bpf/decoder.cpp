@@ -11,6 +11,8 @@
 #include "enrich/procfs.h"
 #include "model/ioctl_table.h"
 
+#include <bpf/libbpf.h>
+
 extern "C" {
 #include "sousveil_abi.h"
 }
@@ -188,6 +190,32 @@ Result<RawEvent> decode_record(std::span<const std::byte> rec, const DeviceClass
         default: return fail(stats, DecodeError::BadClass, "injection kind out of range");
       }
       ev.payload = std::move(inj);
+      break;
+    }
+    case SV_EV_BPF: {
+      sv_bpf_event x;
+      if (!read_exact(rec, x)) return fail(stats, DecodeError::SizeMismatch, "bpf record has the wrong size");
+      if (x.op < SV_BPF_PROG_LOAD || x.op > SV_BPF_PERF_PROBE)
+        return fail(stats, DecodeError::BadClass, "bpf operation out of range");
+      ev.kind = EventKind::BpfProgram;
+      BpfInfo b;
+      b.op = x.op == SV_BPF_PROG_LOAD ? "load" : x.op == SV_BPF_RAW_TP_OPEN ? "raw-tracepoint" : "probe";
+      b.raw_prog_type = x.prog_type;
+      b.perf_type = x.attach_type;
+      b.config = x.config;
+      b.offset = x.offset;
+      std::string name = bounded(x.name);
+      if (x.op == SV_BPF_PROG_LOAD) {
+        b.prog_name = name;
+        const char* type = libbpf_bpf_prog_type_str(static_cast<bpf_prog_type>(x.prog_type));
+        b.prog_type = type ? type : "type " + std::to_string(x.prog_type);
+      } else if (x.op == SV_BPF_RAW_TP_OPEN) {
+        b.prog_type = "raw_tracepoint";
+        b.attach_point = name;
+      } else {
+        b.attach_point = name;  // kprobe function or uprobe file; tracepoints are named by user space
+      }
+      ev.payload = std::move(b);
       break;
     }
     default:
