@@ -258,6 +258,58 @@ TEST_F(CliTest, HangupReloadsRulesAndAFailedReloadKeepsThoseInForce) {
   EXPECT_EQ(found["explanation"], "tail read /dev/vcs");
 }
 
+TEST_F(CliTest, RecordedEventsReplayThroughTheRulesToTheSameFindings) {
+  // Record: the JSON lines `sousveil events` prints, while a program reads the console.
+  auto recording = std::filesystem::temp_directory_path() / ("sv-recording-" + std::to_string(getpid()) + ".jsonl");
+  EventsProcess events({SOUSVEIL_CLI, "events"});
+  ASSERT_TRUE(events.wait_line(true, [](const std::string& l) { return l.find("watching") != std::string::npos; }));
+  pid_t head = testing::spawn({"/usr/bin/head", "-c", "10", "/dev/vcs"});
+  testing::wait_child(head);
+  {
+    std::ofstream out(recording);
+    ASSERT_TRUE(events.wait_line(false, [&](const std::string& line) {
+      out << line << "\n";
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      return !j.is_discarded() && j.value("kind", "") == "device_open" && j["process"]["pid"] == head;
+    }));
+  }
+  events.stop();
+
+  // Replay: the same rule fires on the recorded event, with the same explanation.
+  auto r = run_capture({SOUSVEIL_CLI, "rules", "test", "--events", recording.string()});
+  std::filesystem::remove(recording);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  bool found = false;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j["rule"] == "screen.console-text-read" &&
+        j["explanation"].get<std::string>().find("head (/usr/bin/head) opened /dev/vcs") != std::string::npos)
+      found = true;
+  }
+  EXPECT_TRUE(found) << r.out;
+  EXPECT_NE(r.err.find("findings"), std::string::npos) << r.err;
+}
+
+TEST(CliRulesTest, CheckReportsFileLineAndColumnAndExitsNonZero) {
+  auto dir = std::filesystem::temp_directory_path() / ("sv-badrule-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "bad.yaml") << "- rule: x.y\n  title: t\n  kinds: [device_open]\n"
+                                     "  match: {device.klass: vcs}\n";
+  auto r = run_capture({SOUSVEIL_CLI, "rules", "check", dir.string()});
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("bad.yaml:4:11: unknown field 'device.klass'; did you mean 'device.class'?"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("^"), std::string::npos) << "no caret under the column: " << r.err;
+}
+
+TEST(CliRulesTest, ShippedRulesCheckCleanWithTheirExamples) {
+  auto r = run_capture({SOUSVEIL_CLI, "rules", "check", SOUSVEIL_RULES_DIR});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("examples pass"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, StatusJsonShowsSensorsAndLossCountersPerCategory) {
   auto r = run_capture({SOUSVEIL_CLI, "status", "--json", "--duration", "0.5"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
