@@ -37,7 +37,7 @@ Agent::Agent(boost::asio::io_context& io, AgentOptions options, EventSink& sink)
       m_options(std::move(options)),
       m_sink(sink),
       m_procfs(m_options.proc_root),
-      m_enricher(m_procfs, m_processes),
+      m_enricher(m_procfs, m_processes, &m_packages),
       m_fallback_timer(io),
       m_housekeeping_timer(io),
       m_tracker(m_options.tracker, m_hold_checker) {}
@@ -307,7 +307,7 @@ void Agent::handle(RawEvent&& ev) {
 
 void Agent::deliver(EnrichedEvent&& ev) {
   if (m_catalog) {
-    if (const auto* product = m_catalog->match({ev.process.exe, ev.process.unit, {}}))
+    if (const auto* product = m_catalog->match({ev.process.exe, ev.process.unit, ev.process.package}))
       ev.process.product = product->id;
   }
   std::vector<rules::Finding> findings;

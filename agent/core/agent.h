@@ -123,6 +123,7 @@ class Agent {
   DeviceClassTable m_table;
   ProcessTable m_processes;
   ProbeNames m_probe_names;
+  PackageIndex m_packages;
   Enricher m_enricher;
   std::unique_ptr<BpfSensor> m_bpf;
   std::unique_ptr<ProcScanSensor> m_proc_scan;

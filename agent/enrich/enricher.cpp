@@ -2,6 +2,7 @@
 #include "enrich/enricher.h"
 
 #include <pwd.h>
+#include <sys/stat.h>
 
 #include <vector>
 
@@ -25,6 +26,11 @@ const ProcessRecord* Enricher::read_from_proc(std::uint32_t pid, std::uint64_t e
     rec.euid = ids->second;
   }
   rec.unit = m_procfs.unit(pid);
+  {
+    struct stat exe_st {};
+    auto exe_link = m_procfs.root() / std::to_string(pid) / "exe";
+    if (::stat(exe_link.c_str(), &exe_st) == 0) rec.exe_inode = exe_st.st_ino;
+  }
   rec.from_proc = true;
   if (const auto* known = m_table.find(rec.key)) {
     // Kernel threads and zombies have no exe or cmdline in /proc; keep what exec said.
@@ -102,6 +108,7 @@ ProcessInfo Enricher::identify(const RawEvent& e) {
     info.exited = true;
   }
   info.user = user_name(info.uid);
+  fill_package(rec, info);
 
   // Ancestry, parent first. A parent that is gone from /proc and from the
   // table ends the chain.
@@ -122,6 +129,16 @@ ProcessInfo Enricher::identify(const RawEvent& e) {
 }  // namespace sousveil
 
 namespace sousveil {
+
+void Enricher::fill_package(const ProcessRecord* rec, ProcessInfo& info) {
+  if (!rec) return;
+  info.exe_inode = rec->exe_inode;
+  if (!m_packages || rec->exe.empty()) return;
+  // Cached in the record: a package lookup per process, not per event.
+  auto* mutable_rec = const_cast<ProcessRecord*>(rec);
+  if (!mutable_rec->package) mutable_rec->package = m_packages->owner(rec->exe);
+  info.package = *mutable_rec->package;
+}
 
 ProcessInfo Enricher::identify_pid(std::uint32_t pid) {
   ProcessInfo info;
@@ -144,6 +161,7 @@ ProcessInfo Enricher::identify_pid(std::uint32_t pid) {
   info.unit = rec->unit;
   info.exited = !rec->from_proc;
   info.user = user_name(rec->uid);
+  fill_package(rec, info);
   return info;
 }
 

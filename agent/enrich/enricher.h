@@ -5,6 +5,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "enrich/package_index.h"
 #include "enrich/process_table.h"
 #include "enrich/procfs.h"
 #include "model/event.h"
@@ -24,7 +25,8 @@ class Enricher {
   static constexpr std::uint64_t kAnyStart = ~0ULL;
   static constexpr int kMaxAncestry = 8;
 
-  Enricher(const ProcFs& procfs, ProcessTable& table) : m_procfs(procfs), m_table(table) {}
+  Enricher(const ProcFs& procfs, ProcessTable& table, PackageIndex* packages = nullptr)
+      : m_procfs(procfs), m_table(table), m_packages(packages) {}
 
   // Reads every running process into the table (start-up).
   void seed();
@@ -43,9 +45,11 @@ class Enricher {
   const ProcessRecord* lookup(const ProcessKey& key);
   const ProcessRecord* read_from_proc(std::uint32_t pid, std::uint64_t expected_start_ticks);
   const std::string& user_name(std::uint32_t uid);
+  void fill_package(const ProcessRecord* rec, ProcessInfo& info);
 
   const ProcFs& m_procfs;
   ProcessTable& m_table;
+  PackageIndex* m_packages;
   EnricherStats m_stats;
   std::unordered_map<std::uint32_t, std::string> m_users;
 };

@@ -55,6 +55,8 @@ void ProcessTable::on_exec(const ProcessKey& key, std::uint32_t ppid, std::uint3
   rec.comm = comm;
   rec.exe = exe;
   rec.cmdline = std::move(cmdline);
+  rec.package.reset();
+  rec.exe_inode = 0;
   rec.from_proc = false;  // a new program: /proc details are stale
 }
 

@@ -26,6 +26,8 @@ struct ProcessRecord {
   std::string exe;
   std::vector<std::string> cmdline;
   std::string unit;
+  std::uint64_t exe_inode = 0;
+  std::optional<std::string> package;  // looked up once, when first needed
   bool from_proc = false;  // exe, cmdline and unit were read from /proc
   bool exited = false;
   std::uint64_t exited_at_ns = 0;

@@ -169,6 +169,8 @@ struct ProcessInfo {
   std::string user;
   std::string unit;  // systemd unit from the cgroup
   std::string product;  // catalog product id, when the process matches one
+  std::string package;  // Debian package owning the executable
+  std::uint64_t exe_inode = 0;
   std::vector<Ancestor> ancestry;  // parent first
   bool exited = false;  // gone before it could be read from /proc
 };

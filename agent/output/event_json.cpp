@@ -33,7 +33,9 @@ nlohmann::json process_json(const ProcessInfo& p) {
       {"unit", valid_utf8(p.unit)},
       {"exited", p.exited},
       {"product", p.product},
+      {"package", p.package},
   };
+  if (p.exe_inode) j["exe_inode"] = p.exe_inode;
   auto& anc = j["ancestry"] = nlohmann::json::array();
   for (const auto& a : p.ancestry)
     anc.push_back({{"pid", a.pid}, {"comm", valid_utf8(a.comm)}, {"exe", valid_utf8(a.exe)}});

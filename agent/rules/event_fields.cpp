@@ -84,6 +84,9 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
     case F::ProcessEuid: return FieldValue::of(static_cast<std::int64_t>(p.euid));
     case F::ProcessUser: return FieldValue::of(std::string_view(p.user));
     case F::ProcessUnit: return FieldValue::of(std::string_view(p.unit));
+    case F::ProcessPackage: return FieldValue::of(std::string_view(p.package));
+    case F::ProcessExeInode:
+      return p.exe_inode ? FieldValue::of(static_cast<std::int64_t>(p.exe_inode)) : FieldValue::missing();
     case F::ProcessProduct:
       return FieldValue::of(std::string_view(p.product));
     case F::ParentName:
