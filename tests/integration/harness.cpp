@@ -24,6 +24,15 @@ void CollectingSink::on_event(const EnrichedEvent& event, const std::vector<rule
   std::lock_guard lock(m_mutex);
   m_events.push_back(event);
   m_findings.insert(m_findings.end(), findings.begin(), findings.end());
+  for (const auto& f : findings) m_fired.push_back({event.process.pid, event.raw.kind, f.rule_id});
+}
+
+std::vector<std::string> CollectingSink::rules_fired_for(std::uint32_t pid, std::optional<EventKind> kind) const {
+  std::lock_guard lock(m_mutex);
+  std::vector<std::string> out;
+  for (const auto& f : m_fired)
+    if (f.pid == pid && (!kind || f.kind == *kind)) out.push_back(f.rule_id);
+  return out;
 }
 
 void CollectingSink::on_watcher(const track::WatcherChange& change) {

@@ -29,12 +29,20 @@ class CollectingSink final : public EventSink {
   std::vector<track::WatcherChange> watcher_changes() const;
   void on_lost(std::string_view category, std::uint64_t count) override;
   std::vector<EnrichedEvent> events() const;
+  // Rule ids that fired on events of this process (and kind, if given).
+  std::vector<std::string> rules_fired_for(std::uint32_t pid, std::optional<EventKind> kind = {}) const;
   std::uint64_t lost() const;
 
  private:
   mutable std::mutex m_mutex;
   std::vector<EnrichedEvent> m_events;
   std::vector<rules::Finding> m_findings;
+  struct Fired {
+    std::uint32_t pid;
+    EventKind kind;
+    std::string rule_id;
+  };
+  std::vector<Fired> m_fired;
   std::vector<track::WatcherChange> m_changes;
   std::uint64_t m_lost = 0;
 };
