@@ -66,7 +66,9 @@ function(bpf_skeleton name src)
   add_custom_target(${name}_skel_gen DEPENDS ${_skel})
   add_library(${name}_skel INTERFACE)
   add_dependencies(${name}_skel ${name}_skel_gen)
-  target_include_directories(${name}_skel SYSTEM INTERFACE ${_out} ${PROJECT_SOURCE_DIR}/bpf)
+  target_include_directories(${name}_skel SYSTEM INTERFACE ${_out})
+  # The ABI header is ours: a normal include, so its changes rebuild its users.
+  target_include_directories(${name}_skel INTERFACE ${PROJECT_SOURCE_DIR}/bpf)
   target_link_libraries(${name}_skel INTERFACE PkgConfig::LIBBPF)
   # The skeleton is included as a SYSTEM header, which compilers leave out of
   # their dependency files: whoever includes it names it with OBJECT_DEPENDS.

@@ -5,6 +5,7 @@
 
 #include "common/logging.h"
 #include "enrich/device_resolver.h"
+#include "sensors/bpf/inventory.h"
 #include "rules/defaults.h"
 #include "rules/event_fields.h"
 #include "rules/loader.h"
@@ -62,6 +63,7 @@ Result<void> Agent::start() {
       {"ebpf sensor", [this] { return step_bpf_sensor(); }},
       {"process table", [this] { return step_seed_processes(); }},
       {"snapshot", [this] { return step_snapshot(); }},
+      {"bpf inventory", [this] { return step_bpf_inventory(); }},
       {"fallback", [this] { return step_fallback(); }},
       {"housekeeping", [this] { return step_housekeeping(); }},
   };
@@ -159,7 +161,8 @@ Result<void> Agent::step_bpf_sensor() {
   }
   m_bpf = std::move(sensor).value();
   set_sensor("ebpf", SensorState::Running,
-             "device opens (open, openat, openat2, creat), exec, fork, exit on tracepoints");
+             "device opens, sensitive ioctls, device read rates, ptrace/process_vm/proc-mem, display and "
+             "audio connects, other BPF programs, LD_PRELOAD and ld.so.preload, exec/fork/exit");
   return {};
 }
 
@@ -185,6 +188,20 @@ Result<void> Agent::step_snapshot() {
   for (auto& ev : *found) handle(std::move(ev));
   set_sensor("snapshot", SensorState::Done,
              "task_file iterator: " + std::to_string(n) + " sensitive fds already open at start");
+  return {};
+}
+
+Result<void> Agent::step_bpf_inventory() {
+  if (!m_bpf || !m_options.snapshot) return {};
+  auto found = bpf_inventory(m_procfs, m_bpf->own_program_ids());
+  if (!found) {
+    set_sensor("bpf-inventory", SensorState::Failed, found.error().message);
+    return {};
+  }
+  std::size_t n = found->size();
+  for (auto& ev : *found) handle(std::move(ev));
+  set_sensor("bpf-inventory", SensorState::Done,
+             std::to_string(n) + " BPF programs of other software loaded at start");
   return {};
 }
 

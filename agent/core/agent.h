@@ -103,6 +103,7 @@ class Agent {
   Result<void> step_bpf_sensor();
   Result<void> step_seed_processes();
   Result<void> step_snapshot();
+  Result<void> step_bpf_inventory();
   Result<void> step_fallback();
   Result<void> step_housekeeping();
 

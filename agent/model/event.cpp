@@ -29,6 +29,7 @@ std::string_view to_string(EventSource s) {
     case EventSource::Ebpf: return "ebpf";
     case EventSource::EbpfSnapshot: return "ebpf-snapshot";
     case EventSource::ProcScan: return "proc-scan";
+    case EventSource::Inventory: return "inventory";
   }
   return "unknown";
 }

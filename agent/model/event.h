@@ -120,6 +120,7 @@ enum class EventSource : std::uint8_t {
   Ebpf,          // live, from the kernel tracepoints
   EbpfSnapshot,  // from the task_file iterator at start
   ProcScan,      // from scanning /proc: lower fidelity, misses short-lived access
+  Inventory,     // from listing what is loaded (BPF programs) at start
 };
 
 std::string_view to_string(EventKind k);

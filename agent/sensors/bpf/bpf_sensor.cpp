@@ -188,6 +188,19 @@ Result<std::vector<RawEvent>> BpfSensor::snapshot() {
   return out;
 }
 
+std::set<std::uint32_t> BpfSensor::own_program_ids() const {
+  std::set<std::uint32_t> ids;
+  if (!m_skel) return ids;
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, m_skel->obj) {
+    bpf_prog_info info{};
+    std::uint32_t len = sizeof(info);
+    int fd = bpf_program__fd(prog);
+    if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0) ids.insert(info.id);
+  }
+  return ids;
+}
+
 void BpfSensor::mark_holder(std::uint32_t tgid) {
   if (!m_skel) return;
   __u8 one = 1;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <vector>
 
@@ -70,6 +71,8 @@ class BpfSensor {
   // Tells the kernel a process holds a sensitive device (found by a snapshot),
   // so its reads are counted.
   void mark_holder(std::uint32_t tgid);
+  // The kernel ids of sousveil's own programs, to leave out of inventories.
+  std::set<std::uint32_t> own_program_ids() const;
   const DecodeStats& decode_stats() const { return m_decode; }
   void stop();
 
