@@ -359,7 +359,7 @@ static __always_inline __u32 parse_pid(const char *name)
  * rules out almost every open at once.
  */
 static __always_inline void check_other_file(struct task_struct *task, struct file *file,
-					     struct inode *inode)
+					     struct inode *inode, int nr)
 {
 	struct dentry *dentry = file->f_path.dentry;
 	char name[16] = {};
@@ -385,7 +385,8 @@ static __always_inline void check_other_file(struct task_struct *task, struct fi
 	bpf_probe_read_kernel(name, 4, dentry->d_parent->d_name.name);
 	if (name[0] != 'e' || name[1] != 't' || name[2] != 'c' || name[3] != 0)
 		return;
-	submit_injection(task, SV_INJ_PRELOAD_FILE_WRITE, "/etc/ld.so.preload", false);
+	/* Rare: only now read the path the program passed. */
+	submit_injection(task, SV_INJ_PRELOAD_FILE_WRITE, read_open_args(task, nr).path, true);
 }
 
 static __always_inline int handle_open_exit(long ret, int nr)
@@ -419,7 +420,7 @@ static __always_inline int handle_open_exit(long ret, int nr)
 		rdev = inode->i_rdev;
 		cls = classify(mode, rdev);
 		if (cls == SV_DEV_NONE) {
-			check_other_file(task, file, inode);
+			check_other_file(task, file, inode, nr);
 			count(SV_CTR_OPEN_FILTERED);
 			return 0;
 		}
@@ -507,8 +508,8 @@ int sys_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 struct env_scan {
 	const char *buf;
 	__u32 len;
-	__u32 found_at;  /* offset of the value, 0 when none */
-	__u32 what;
+	__u32 preload_at;  /* offset of LD_PRELOAD's value in buf, 0 when none */
+	__u32 audit_at;    /* offset of LD_AUDIT's value in buf, 0 when none */
 };
 
 static long env_scan_step(__u32 i, struct env_scan *scan)
@@ -523,32 +524,30 @@ static long env_scan_step(__u32 i, struct env_scan *scan)
 	if (b[i] != 'L' || b[i + 1] != 'D' || b[i + 2] != '_')
 		return 0;
 	if (b[i + 3] == 'P' && b[i + 4] == 'R' && b[i + 5] == 'E' && b[i + 6] == 'L' && b[i + 7] == 'O' &&
-	    b[i + 8] == 'A' && b[i + 9] == 'D' && b[i + 10] == '=') {
-		scan->found_at = i + 11;
-		scan->what = SV_INJ_LD_PRELOAD;
-		return 1;
-	}
-	if (b[i + 3] == 'A' && b[i + 4] == 'U' && b[i + 5] == 'D' && b[i + 6] == 'I' && b[i + 7] == 'T' &&
-	    b[i + 8] == '=') {
-		scan->found_at = i + 9;
-		scan->what = SV_INJ_LD_AUDIT;
-		return 1;
-	}
+	    b[i + 8] == 'A' && b[i + 9] == 'D' && b[i + 10] == '=')
+		scan->preload_at = i + 11;
+	else if (b[i + 3] == 'A' && b[i + 4] == 'U' && b[i + 5] == 'D' && b[i + 6] == 'I' && b[i + 7] == 'T' &&
+		 b[i + 8] == '=')
+		scan->audit_at = i + 9;
 	return 0;
 }
 
+/* Chunks overlap so that a variable name cut by a chunk's end is whole in the next. */
+#define ENV_CHUNKS 8
+#define ENV_STEP (ENV_SCAN - 32)
+
 /*
  * LD_PRELOAD or LD_AUDIT in a new program's environment. The environment is
- * copied to a per-CPU buffer and scanned there; only the variable's value
- * leaves the kernel, never the rest of the environment.
+ * copied to a per-CPU buffer chunk by chunk and scanned there; only the
+ * variables' values leave the kernel, never the rest of the environment. An
+ * environment larger than the scan reaches is reported as such: padding it is
+ * a way to hide a preload.
  */
 static __always_inline void scan_environment(struct task_struct *task)
 {
 	__u32 zero = 0;
 	struct env_scratch *scratch = bpf_map_lookup_elem(&env_scratch, &zero);
-	struct env_scan scan = {};
 	unsigned long start, end;
-	__u32 len;
 
 	if (!scratch)
 		return;
@@ -556,19 +555,31 @@ static __always_inline void scan_environment(struct task_struct *task)
 	end = BPF_CORE_READ(task, mm, env_end);
 	if (end <= start)
 		return;
-	len = end - start;
-	if (len > ENV_SCAN - 1)
-		len = ENV_SCAN - 1;
-	len &= ENV_SCAN - 1;
-	if (!len || bpf_probe_read_user(scratch->buf, len, (const void *)start) < 0)
-		return;
-	scratch->buf[len] = 0;
-	scan.buf = scratch->buf;
-	scan.len = len;
-	bpf_loop(ENV_SCAN, env_scan_step, &scan, 0);
-	if (!scan.found_at)
-		return;
-	submit_injection(task, scan.what, scratch->buf + (scan.found_at & (ENV_SCAN - 1)), false);
+	for (int c = 0; c < ENV_CHUNKS; c++) {
+		unsigned long from = start + (unsigned long)c * ENV_STEP;
+		struct env_scan scan = {};
+		__u32 len;
+
+		if (from >= end)
+			return;
+		len = end - from;
+		if (len > ENV_SCAN - 1)
+			len = ENV_SCAN - 1;
+		len &= ENV_SCAN - 1;
+		if (!len || bpf_probe_read_user(scratch->buf, len, (const void *)from) < 0)
+			return;
+		scratch->buf[len] = 0;
+		scan.buf = scratch->buf;
+		/* A name starting in the overlap was seen in the previous chunk. */
+		scan.len = (from + len < end) ? ENV_STEP : len;
+		bpf_loop(ENV_SCAN, env_scan_step, &scan, 0);
+		if (scan.preload_at)
+			submit_injection(task, SV_INJ_LD_PRELOAD, scratch->buf + (scan.preload_at & (ENV_SCAN - 1)), false);
+		if (scan.audit_at)
+			submit_injection(task, SV_INJ_LD_AUDIT, scratch->buf + (scan.audit_at & (ENV_SCAN - 1)), false);
+	}
+	if (start + (unsigned long)ENV_CHUNKS * ENV_STEP < end)
+		submit_injection(task, SV_INJ_ENV_UNSCANNED, "", false);
 }
 
 SEC("tp/sched/sched_process_exec")
@@ -886,17 +897,19 @@ int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
 /* rename, renameat, renameat2 onto .../ld.so.preload */
 static __always_inline int check_rename(const char *newname)
 {
-	char p[64] = {};
-	long n = bpf_probe_read_user_str(p, sizeof(p), newname);
+	__u32 zero = 0;
+	struct env_scratch *scratch = bpf_map_lookup_elem(&env_scratch, &zero);
+	char *p;
+	long n;
 
+	if (!scratch)
+		return 0;
+	p = scratch->buf;
+	n = bpf_probe_read_user_str(p, SV_PATH_LEN, newname);
 	if (n < 14)
 		return 0;
 	n -= 1; /* without the NUL */
-	if (n > 63)
-		return 0;
-	const char *tail = p + ((n - 13) & 63);
-	if (n - 13 > 50)
-		return 0;
+	const char *tail = p + ((n - 13) & (SV_PATH_LEN - 1));
 	if (tail[0] != 'l' || tail[1] != 'd' || tail[2] != '.' || tail[3] != 's' || tail[4] != 'o' ||
 	    tail[5] != '.' || tail[6] != 'p' || tail[7] != 'r' || tail[8] != 'e' || tail[9] != 'l' ||
 	    tail[10] != 'o' || tail[11] != 'a' || tail[12] != 'd')

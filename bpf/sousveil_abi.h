@@ -60,6 +60,7 @@ enum sv_injection {
 	SV_INJ_LD_AUDIT = 2,
 	SV_INJ_PRELOAD_FILE_WRITE = 3,  /* /etc/ld.so.preload opened for writing */
 	SV_INJ_PRELOAD_FILE_RENAME = 4, /* something renamed onto /etc/ld.so.preload */
+	SV_INJ_ENV_UNSCANNED = 5,       /* an environment too large to scan to its end */
 };
 
 /* Rate-limit kinds (the key's kind). */

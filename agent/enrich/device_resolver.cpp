@@ -56,6 +56,18 @@ bool resolve_device(RawEvent& ev, const ProcFs& procfs, const DeviceClassTable& 
 namespace sousveil {
 namespace {
 
+// Where a node of this class lives, for when /proc can no longer say.
+std::string device_dir(DeviceClass c) {
+  switch (c) {
+    case DeviceClass::Input: return "/dev/input/";
+    case DeviceClass::Pty: return "/dev/pts/";
+    case DeviceClass::Drm: return "/dev/dri/";
+    case DeviceClass::Sound: return "/dev/snd/";
+    case DeviceClass::Usb: return "/dev/bus/usb/";
+    default: return "/dev/";
+  }
+}
+
 std::string fd_path(const ProcFs& procfs, std::uint32_t pid, int fd) {
   std::error_code ec;
   auto link = procfs.root() / std::to_string(pid) / "fd" / std::to_string(fd);
@@ -86,13 +98,13 @@ bool resolve_capture(RawEvent& ev, const ProcFs& procfs, ProbeNames& probes) {
   if (auto* io = std::get_if<IoctlInfo>(&ev.payload)) {
     if (io->name.empty()) return false;
     io->device.path = fd_path(procfs, ev.process.pid, io->device.fd);
-    if (io->device.path.empty()) io->device.path = "/dev/" + io->device.name;
+    if (io->device.path.empty()) io->device.path = device_dir(io->device.device_class) + io->device.name;
     io->device.detail = device_detail(io->device.device_class, io->device.name);
     return true;
   }
   if (auto* rd = std::get_if<ReadInfo>(&ev.payload)) {
     rd->device.path = fd_path(procfs, ev.process.pid, rd->device.fd);
-    if (rd->device.path.empty()) rd->device.path = "/dev/" + rd->device.name;
+    if (rd->device.path.empty()) rd->device.path = device_dir(rd->device.device_class) + rd->device.name;
     rd->device.detail = device_detail(rd->device.device_class, rd->device.name);
     return rd->device.device_class != DeviceClass::None;
   }

@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <vector>
 
 namespace sousveil {
@@ -97,6 +98,13 @@ ProcessInfo Enricher::identify(const RawEvent& e) {
   info.start_ticks = boot_ns_to_ticks(e.process.start_boot_ns);
 
   const auto* rec = lookup({info.pid, info.start_ticks});
+  if (rec && !rec->from_proc && rec->exe.starts_with("/")) {
+    // Known from its exec alone: the path it was run by may be a link
+    // (/bin/sh); name the program itself, as /proc/PID/exe would.
+    std::error_code ec;
+    auto real = std::filesystem::canonical(rec->exe, ec);
+    if (!ec && real != rec->exe) const_cast<ProcessRecord*>(rec)->exe = real.string();
+  }
   if (rec) {
     info.exe = rec->exe;
     info.cmdline = rec->cmdline;

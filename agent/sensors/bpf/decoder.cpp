@@ -187,6 +187,7 @@ Result<RawEvent> decode_record(std::span<const std::byte> rec, const DeviceClass
         case SV_INJ_LD_AUDIT: inj = {"LD_AUDIT", bounded(x.value), "exec"}; break;
         case SV_INJ_PRELOAD_FILE_WRITE: inj = {"/etc/ld.so.preload", bounded(x.value), "write"}; break;
         case SV_INJ_PRELOAD_FILE_RENAME: inj = {"/etc/ld.so.preload", bounded(x.value), "rename"}; break;
+        case SV_INJ_ENV_UNSCANNED: inj = {"environment", "", "exec-unscanned"}; break;
         default: return fail(stats, DecodeError::BadClass, "injection kind out of range");
       }
       ev.payload = std::move(inj);
