@@ -500,6 +500,62 @@ TEST_F(CaptureTest, LdPreloadAfterALargeEnvironmentIsReported) {
 }
 
 TEST_F(CaptureTest, LdAuditNextToABenignLdPreloadIsReported) {
+  const std::string lib = "/lib/x86_64-linux-gnu/libm.so.6";
+  auto agent = start_agent();
+  pid_t pid =
+      spawn({"/usr/bin/true"},
+            environment({{"LD_PRELOAD", "/usr/libexec/sudo/sudo_noexec.so"}, {"LD_AUDIT", lib}}));
+  wait_child(pid);
+  auto ev = agent->wait_for(
+      [&](const EnrichedEvent& e) {
+        return event_of(pid, EventKind::LibraryInjection)(e) &&
+               std::get<InjectionInfo>(e.raw.payload).variable == "LD_AUDIT";
+      },
+      kEventTimeout);
+  ASSERT_TRUE(ev) << "LD_AUDIT behind a benign LD_PRELOAD was not reported";
+  EXPECT_EQ(std::get<InjectionInfo>(ev->raw.payload).library, lib);
+  expect_rule(*agent, pid, EventKind::LibraryInjection, "injection.ld-preload");
+}
+
+TEST_F(CaptureTest, WritingAnEtcLdSoPreloadIsReported) {
+  // The sensor knows /etc/ld.so.preload by its name in a directory named etc,
+  // so a temporary .../etc/ld.so.preload stands in for the real one.
+  TempDir dir("sv-preload-");
+  ASSERT_FALSE(dir.path().empty());
+  fs::create_directories(dir.path() / "etc");
+  fs::create_directories(dir.path() / "lib");
+  const auto target = dir.path() / "etc" / "ld.so.preload";
+  const auto elsewhere = dir.path() / "lib" / "ld.so.preload";
+  auto agent = start_agent();
+
+  // Neither a write outside a directory named etc...
+  // dash by its real path: a short-lived process run through the /bin/sh
+  // link is named by its real program (see ExeOfAShortLivedProcessIsTheProgramItRan).
+  const std::string sh = real_exe("/bin/sh");
+  pid_t other_dir = spawn({sh, "-c", "echo /tmp/libx.so > " + elsewhere.string()});
+  EXPECT_EQ(WEXITSTATUS(wait_child(other_dir)), 0);
+  // ...nor the write the test is about, yet: first reading an existing one is fine.
+  std::ofstream(target) << "";
+  pid_t reader = spawn({"/usr/bin/cat", target.string()});
+  EXPECT_EQ(WEXITSTATUS(wait_child(reader)), 0);
+  pid_t writer = spawn({sh, "-c", "echo /tmp/libhook.so > " + target.string()});
+  EXPECT_EQ(WEXITSTATUS(wait_child(writer)), 0);
+
+  auto ev = agent->wait_for(event_of(writer, EventKind::LibraryInjection), kEventTimeout);
+  ASSERT_TRUE(ev) << "no library_injection event for the write of " << target;
+  const auto& inj = std::get<InjectionInfo>(ev->raw.payload);
+  EXPECT_EQ(inj.variable, "/etc/ld.so.preload");
+  EXPECT_EQ(inj.action, "write");
+  EXPECT_EQ(ev->process.exe, sh);
+  EXPECT_EQ(ev->process.comm, fs::path(sh).filename().string());
+  expect_rule(*agent, writer, EventKind::LibraryInjection, "injection.ld-so-preload");
+  EXPECT_TRUE(events_of(*agent, other_dir, EventKind::LibraryInjection).empty())
+      << "lib/ld.so.preload was taken for /etc/ld.so.preload";
+  EXPECT_TRUE(events_of(*agent, reader, EventKind::LibraryInjection).empty())
+      << "a read was taken for a write";
+}
+
+TEST_F(CaptureTest, ExeOfAShortLivedProcessIsTheProgramItRan) {
   TempDir dir("sv-preload-");
   ASSERT_FALSE(dir.path().empty());
   fs::create_directories(dir.path() / "etc");
