@@ -18,6 +18,11 @@ nlohmann::json text_list(const std::vector<std::string>& items) {
   return out;
 }
 
+nlohmann::json device_json(const DeviceAccess& d) {
+  return {{"class", to_string(d.device_class)}, {"detail", d.detail},           {"major", d.major},
+          {"minor", d.minor},                   {"path", valid_utf8(d.path)}, {"name", valid_utf8(d.name)}};
+}
+
 nlohmann::json process_json(const ProcessInfo& p) {
   nlohmann::json j = {
       {"pid", p.pid},
@@ -57,10 +62,8 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
   if (raw.source == EventSource::ProcScan) j["fidelity"] = "low";
   if (raw.repeats > 0) j["repeats"] = raw.repeats;
   if (const auto* io = std::get_if<IoctlInfo>(&raw.payload)) {
-    const auto& d = io->device;
-    j["device"] = {{"class", to_string(d.device_class)}, {"detail", d.detail}, {"major", d.major},
-                   {"minor", d.minor}, {"path", valid_utf8(d.path)}, {"name", valid_utf8(d.name)}};
-    j["access"] = {{"fd", d.fd}};
+    j["device"] = device_json(io->device);
+    j["access"] = {{"fd", io->device.fd}};
     j["ioctl"] = {{"cmd", io->cmd}, {"name", io->name}, {"arg", io->arg}};
   } else if (const auto* b = std::get_if<BpfInfo>(&raw.payload)) {
     j["bpf"] = {{"op", b->op},
@@ -69,10 +72,8 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
                 {"attach_point", valid_utf8(b->attach_point)},
                 {"helpers", b->helpers}};
   } else if (const auto* rd = std::get_if<ReadInfo>(&raw.payload)) {
-    const auto& d = rd->device;
-    j["device"] = {{"class", to_string(d.device_class)}, {"detail", d.detail}, {"major", d.major},
-                   {"minor", d.minor}, {"path", valid_utf8(d.path)}, {"name", valid_utf8(d.name)}};
-    j["access"] = {{"fd", d.fd}};
+    j["device"] = device_json(rd->device);
+    j["access"] = {{"fd", rd->device.fd}};
     j["read"] = {{"bytes", rd->bytes}, {"reads", rd->reads}, {"rate", rd->rate}, {"period_s", rd->period_s}};
   } else if (const auto* a = std::get_if<AccessInfo>(&raw.payload)) {
     const auto& t = ev.target;
@@ -86,14 +87,7 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
     j["injection"] = {{"variable", inj->variable}, {"library", valid_utf8(inj->library)}, {"action", inj->action}};
   } else if (raw.is_device()) {
     const auto& d = raw.device();
-    j["device"] = {
-        {"class", to_string(d.device_class)},
-        {"detail", d.detail},
-        {"major", d.major},
-        {"minor", d.minor},
-        {"path", valid_utf8(d.path)},
-        {"name", valid_utf8(d.name)},
-    };
+    j["device"] = device_json(d);
     j["access"] = {{"mode", access_mode(d.flags)}, {"flags", open_flag_names(d.flags)}, {"fd", d.fd}};
     j["result"] = result_text(d.err);
     if (d.err != 0) j["error"] = std::strerror(d.err);
