@@ -357,6 +357,19 @@ TEST(CliBadInputTest, DaemonRejectsUnknownFlag) {
 
 TEST(CliPrivilegeTest, WithoutRootItSaysWhyAndFallsBack) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to drop to another user";
+  // The build tree may sit where another user cannot reach it (a clone under
+  // /root): run a copy of the binary and the rules from a directory anyone can read.
+  namespace fs = std::filesystem;
+  auto dir = fs::temp_directory_path() / ("sv-nobody-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(SOUSVEIL_CLI, dir / "sousveil");
+  fs::copy(SOUSVEIL_RULES_DIR, dir / "rules", fs::copy_options::recursive);
+  for (const auto& e : fs::recursive_directory_iterator(dir))
+    fs::permissions(e.path(), e.is_directory() || e.path().filename() == "sousveil" ? fs::perms(0755) : fs::perms(0644));
+  fs::permissions(dir, fs::perms(0755));
+  const std::string cli = (dir / "sousveil").string();
+  const std::string rules_env = "SOUSVEIL_RULES_DIR=" + (dir / "rules").string();
   int out[2], err[2];
   ASSERT_EQ(pipe(out), 0);
   ASSERT_EQ(pipe(err), 0);
@@ -365,7 +378,8 @@ TEST(CliPrivilegeTest, WithoutRootItSaysWhyAndFallsBack) {
     dup2(out[1], 1);
     dup2(err[1], 2);
     if (setgid(65534) != 0 || setuid(65534) != 0) _exit(126);
-    execl(SOUSVEIL_CLI, SOUSVEIL_CLI, "status", "--json", "--duration", "0.3", nullptr);
+    char* const env[] = {const_cast<char*>(rules_env.c_str()), nullptr};
+    execle(cli.c_str(), cli.c_str(), "status", "--json", "--duration", "0.3", nullptr, env);
     _exit(127);
   }
   close(out[1]);
@@ -378,6 +392,7 @@ TEST(CliPrivilegeTest, WithoutRootItSaysWhyAndFallsBack) {
   close(out[0]);
   close(err[0]);
   int status = testing::wait_child(pid);
+  fs::remove_all(dir);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << e;
   auto j = nlohmann::json::parse(o);
   EXPECT_EQ(j["mode"], "fallback");
