@@ -86,6 +86,7 @@ AgentOptions agent_options(const Options& o) {
   a.snapshot = o.snapshot;
   a.emit_process_events = o.process_events;
   a.use_rules = o.use_rules;
+  if (o.ratelimit) a.ratelimit = *o.ratelimit;
   for (const auto& r : o.rule_sources) a.rule_sources.emplace_back(r);
   return a;
 }
@@ -102,8 +103,13 @@ int run_events(const Options& o) {
     logging::get("agent")->info("watching: mode={} fidelity={}", st.mode, st.fidelity);
   };
   run.on_finish = [](const Status& st) {
-    if (st.total_lost() > 0)
-      logging::get("agent")->warn("{} events were lost; the output may be incomplete", st.total_lost());
+    auto log = logging::get("agent");
+    log->info("summary: delivered device={} capture={} process={} snapshot={}; lost device={} capture={} "
+              "process={} snapshot={}; repeats_folded={} opens_seen={}",
+              st.device.delivered, st.capture.delivered, st.process.delivered, st.snapshot.delivered,
+              st.device.lost, st.capture.lost, st.process.lost, st.snapshot.lost, st.kernel.rate_limited,
+              st.kernel.open_seen);
+    if (st.total_lost() > 0) log->warn("{} events were lost; the output may be incomplete", st.total_lost());
   };
   return run_agent(run, sink);
 }
@@ -146,6 +152,8 @@ std::string usage() {
          "  --rules PATH   rule file or directory (repeatable; default: the shipped rules\n"
          "                 and /etc/sousveil/rules.d)\n"
          "  --no-rules     events only, no findings\n"
+         "  --ratelimit-ms N  fold repeats of one (process, kind, object) within N ms\n"
+         "                 into one event (default 1000; 0 reports every one)\n"
          "  -v, --verbose  debug logging on stderr, libbpf's messages included\n";
 }
 
@@ -169,6 +177,15 @@ Result<Options> parse(const std::vector<std::string>& args) {
     else if (a == "--process-events" && takes(Command::Events)) o.process_events = true;
     else if (a == "--json" && takes(Command::Status)) o.json = true;
     else if (a == "--no-rules" && (takes(Command::Events) || takes(Command::Status))) o.use_rules = false;
+    else if (a == "--ratelimit-ms" && (takes(Command::Events) || takes(Command::Status))) {
+      if (i + 1 >= args.size()) return make_error("--ratelimit-ms needs a number of milliseconds");
+      const std::string& v = args[++i];
+      unsigned long ms = 0;
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
+      if (ec != std::errc() || p != v.data() + v.size() || ms > 3'600'000)
+        return make_error("--ratelimit-ms takes 0 to 3600000 milliseconds, not '" + v + "'");
+      o.ratelimit = std::chrono::milliseconds(ms);
+    }
     else if (a == "--rules" && (takes(Command::Events) || takes(Command::Status))) {
       if (i + 1 >= args.size()) return make_error("--rules needs a file or directory");
       o.rule_sources.push_back(args[++i]);

@@ -23,6 +23,7 @@ struct Options {
   bool use_rules = true;
   std::vector<std::string> rule_sources;  // --rules, in order; empty: the defaults
   std::optional<std::chrono::milliseconds> duration;
+  std::optional<std::chrono::milliseconds> ratelimit;
 };
 
 // Parses `sousveil <command> [flags]`. An unknown command or flag, or a bad
