@@ -324,8 +324,15 @@ void Agent::handle(RawEvent&& ev) {
 
 void Agent::deliver(EnrichedEvent&& ev) {
   if (m_catalog) {
-    if (const auto* product = m_catalog->match({ev.process.exe, ev.process.unit, ev.process.package}))
-      ev.process.product = product->id;
+    // A handful of programs make most events: match each once.
+    std::string key = ev.process.exe + '\0' + ev.process.unit + '\0' + ev.process.package;
+    auto it = m_product_cache.find(key);
+    if (it == m_product_cache.end()) {
+      if (m_product_cache.size() > 4096) m_product_cache.clear();
+      const auto* product = m_catalog->match({ev.process.exe, ev.process.unit, ev.process.package});
+      it = m_product_cache.emplace(std::move(key), product ? product->id : std::string()).first;
+    }
+    ev.process.product = it->second;
   }
   std::vector<rules::Finding> findings;
   std::vector<track::WatcherChange> changes;

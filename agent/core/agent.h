@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/boot_clock.h"
@@ -133,6 +134,7 @@ class Agent {
   std::vector<SensorStatus> m_sensors;
   rules::RuleEngine m_engine{nullptr};
   std::shared_ptr<const catalog::Catalog> m_catalog;
+  std::unordered_map<std::string, std::string> m_product_cache;  // exe, unit, package -> product id
   std::string m_rules_error;  // why the last load or reload failed
   std::uint64_t m_findings = 0;
   ProcHoldChecker m_hold_checker{m_procfs};
