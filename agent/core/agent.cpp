@@ -75,7 +75,6 @@ Result<void> Agent::start() {
     }
     log()->debug("step={} done", step.name);
   }
-  m_running = true;
   return {};
 }
 
@@ -399,7 +398,6 @@ Status Agent::status() const {
 
 void Agent::stop() {
   // Teardown, reverse of start-up.
-  m_running = false;
   m_housekeeping_timer.cancel();
   m_fallback_timer.cancel();
   m_proc_scan.reset();

@@ -144,7 +144,6 @@ class Agent {
   CategoryCount m_snapshot;
   CategoryCount m_capture;
   std::uint64_t m_not_a_device = 0;
-  bool m_running = false;
 };
 
 }  // namespace sousveil

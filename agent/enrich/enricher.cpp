@@ -8,11 +8,7 @@
 #include <vector>
 
 namespace sousveil {
-namespace {
-
-}  // namespace
-
-const ProcessRecord* Enricher::read_from_proc(std::uint32_t pid, std::uint64_t expected_start) {
+ProcessRecord* Enricher::read_from_proc(std::uint32_t pid, std::uint64_t expected_start) {
   auto st = m_procfs.stat(pid);
   if (!st || (expected_start != kAnyStart && st->start_ticks != expected_start)) return nullptr;
   ++m_stats.proc_reads;
@@ -68,10 +64,10 @@ void Enricher::observe(const RawEvent& e) {
   }
 }
 
-const ProcessRecord* Enricher::lookup(const ProcessKey& key) {
-  const auto* rec = m_table.find(key);
+ProcessRecord* Enricher::lookup(const ProcessKey& key) {
+  auto* rec = m_table.find(key);
   if (rec && (rec->from_proc || rec->exited)) return rec;
-  if (const auto* fresh = read_from_proc(key.pid, key.start_ticks)) return fresh;
+  if (auto* fresh = read_from_proc(key.pid, key.start_ticks)) return fresh;
   if (!rec) ++m_stats.proc_gone;
   return rec;
 }
@@ -97,13 +93,13 @@ ProcessInfo Enricher::identify(const RawEvent& e) {
   info.comm = e.process.comm;
   info.start_ticks = boot_ns_to_ticks(e.process.start_boot_ns);
 
-  const auto* rec = lookup({info.pid, info.start_ticks});
+  auto* rec = lookup({info.pid, info.start_ticks});
   if (rec && !rec->from_proc && rec->exe.starts_with("/")) {
     // Known from its exec alone: the path it was run by may be a link
     // (/bin/sh); name the program itself, as /proc/PID/exe would.
     std::error_code ec;
     auto real = std::filesystem::canonical(rec->exe, ec);
-    if (!ec && real != rec->exe) const_cast<ProcessRecord*>(rec)->exe = real.string();
+    if (!ec && real != rec->exe) rec->exe = real.string();
   }
   if (rec) {
     info.exe = rec->exe;
@@ -138,22 +134,21 @@ ProcessInfo Enricher::identify(const RawEvent& e) {
 
 namespace sousveil {
 
-void Enricher::fill_package(const ProcessRecord* rec, ProcessInfo& info) {
+void Enricher::fill_package(ProcessRecord* rec, ProcessInfo& info) {
   if (!rec) return;
   info.exe_inode = rec->exe_inode;
   if (!m_packages || rec->exe.empty()) return;
   // Cached in the record: a package lookup per process, not per event.
-  auto* mutable_rec = const_cast<ProcessRecord*>(rec);
-  if (!mutable_rec->package) mutable_rec->package = m_packages->owner(rec->exe);
-  info.package = *mutable_rec->package;
+  if (!rec->package) rec->package = m_packages->owner(rec->exe);
+  info.package = *rec->package;
 }
 
 ProcessInfo Enricher::identify_pid(std::uint32_t pid) {
   ProcessInfo info;
   info.pid = pid;
-  const auto* rec = m_table.find_pid(pid);
+  auto* rec = m_table.find_pid(pid);
   if (!rec || !rec->from_proc) {
-    if (const auto* fresh = read_from_proc(pid, kAnyStart)) rec = fresh;
+    if (auto* fresh = read_from_proc(pid, kAnyStart)) rec = fresh;
   }
   if (!rec) {
     info.exited = true;

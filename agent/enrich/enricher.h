@@ -42,10 +42,10 @@ class Enricher {
 
  private:
   // The process from the table, completed from /proc if it is still there.
-  const ProcessRecord* lookup(const ProcessKey& key);
-  const ProcessRecord* read_from_proc(std::uint32_t pid, std::uint64_t expected_start_ticks);
+  ProcessRecord* lookup(const ProcessKey& key);
+  ProcessRecord* read_from_proc(std::uint32_t pid, std::uint64_t expected_start_ticks);
   const std::string& user_name(std::uint32_t uid);
-  void fill_package(const ProcessRecord* rec, ProcessInfo& info);
+  void fill_package(ProcessRecord* rec, ProcessInfo& info);
 
   const ProcFs& m_procfs;
   ProcessTable& m_table;

@@ -2,6 +2,7 @@
 #include "enrich/process_table.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace sousveil {
 
@@ -79,6 +80,14 @@ void ProcessTable::upsert(ProcessRecord record) {
 const ProcessRecord* ProcessTable::find(const ProcessKey& key) const {
   auto it = m_by_pid.find(key.pid);
   return it != m_by_pid.end() && it->second.key == key ? &it->second : nullptr;
+}
+
+ProcessRecord* ProcessTable::find(const ProcessKey& key) {
+  return const_cast<ProcessRecord*>(std::as_const(*this).find(key));
+}
+
+ProcessRecord* ProcessTable::find_pid(std::uint32_t pid) {
+  return const_cast<ProcessRecord*>(std::as_const(*this).find_pid(pid));
 }
 
 const ProcessRecord* ProcessTable::find_pid(std::uint32_t pid) const {

@@ -50,8 +50,10 @@ class ProcessTable {
 
   // The record of exactly this process, or nullptr (pid reused, never seen).
   const ProcessRecord* find(const ProcessKey& key) const;
+  ProcessRecord* find(const ProcessKey& key);
   // The record that currently holds this pid, whatever its start time.
   const ProcessRecord* find_pid(std::uint32_t pid) const;
+  ProcessRecord* find_pid(std::uint32_t pid);
 
   // Forgets processes that exited more than grace_ns ago; returns how many.
   std::size_t expire(std::uint64_t now_ns, std::uint64_t grace_ns);

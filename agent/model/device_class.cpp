@@ -69,6 +69,13 @@ DeviceClass DeviceClassTable::classify(std::uint32_t major, std::uint32_t minor)
   return DeviceClass::None;
 }
 
+DeviceClass DeviceClassTable::classify_or(std::uint32_t major, std::uint32_t minor,
+                                          std::uint8_t kernel_class) const {
+  auto c = classify(major, minor);
+  if (c == DeviceClass::None && kernel_class < kDeviceClassCount) c = static_cast<DeviceClass>(kernel_class);
+  return c;
+}
+
 std::map<std::string, std::uint32_t> parse_proc_devices(std::string_view text) {
   std::map<std::string, std::uint32_t> out;
   bool in_char = false;

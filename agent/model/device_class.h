@@ -56,6 +56,9 @@ class DeviceClassTable {
   static DeviceClassTable standard(std::optional<std::uint32_t> hidraw_major);
 
   DeviceClass classify(std::uint32_t major, std::uint32_t minor) const;
+  // The table's class, else the class the kernel filter reported (a record
+  // field, checked to be in range), else None.
+  DeviceClass classify_or(std::uint32_t major, std::uint32_t minor, std::uint8_t kernel_class) const;
 
   const std::vector<MajorRule>& major_rules() const { return m_major; }
   const std::vector<ExactRule>& exact_rules() const { return m_exact; }

@@ -235,9 +235,7 @@ std::vector<RawEvent> BpfSensor::collect_reads(std::uint64_t now_ns, std::uint64
       r.device.minor = st.minor;
       r.device.fd = key.fd;
       r.device.name = std::string(st.name, strnlen(st.name, sizeof(st.name)));
-      r.device.device_class = m_table.classify(st.major, st.minor);
-      if (r.device.device_class == DeviceClass::None && st.dev_class < kDeviceClassCount)
-        r.device.device_class = static_cast<DeviceClass>(st.dev_class);
+      r.device.device_class = m_table.classify_or(st.major, st.minor, st.dev_class);
       r.bytes = st.bytes - seen.bytes;
       r.reads = st.reads - seen.reads;
       std::uint64_t since = seen.at_ns ? seen.at_ns : st.start_boot_ns;

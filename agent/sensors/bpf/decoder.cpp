@@ -78,9 +78,7 @@ Result<RawEvent> decode_record(std::span<const std::byte> rec, const DeviceClass
       a.name = bounded(d.name);
       a.path = bounded(d.path);
       // The kernel's class is a filter; the table is the authority when the node is known.
-      a.device_class = d.err == 0 ? table.classify(d.major, d.minor) : DeviceClass::None;
-      if (a.device_class == DeviceClass::None && d.err == 0)
-        a.device_class = static_cast<DeviceClass>(d.dev_class);
+      a.device_class = d.err == 0 ? table.classify_or(d.major, d.minor, d.dev_class) : DeviceClass::None;
       ev.payload = std::move(a);
       break;
     }
@@ -96,8 +94,7 @@ Result<RawEvent> decode_record(std::span<const std::byte> rec, const DeviceClass
       a.fd = s.fd;
       a.flags = s.flags;
       a.name = bounded(s.name);
-      a.device_class = table.classify(s.major, s.minor);
-      if (a.device_class == DeviceClass::None) a.device_class = static_cast<DeviceClass>(s.dev_class);
+      a.device_class = table.classify_or(s.major, s.minor, s.dev_class);
       ev.payload = std::move(a);
       break;
     }
@@ -137,8 +134,7 @@ Result<RawEvent> decode_record(std::span<const std::byte> rec, const DeviceClass
       io.device.minor = x.minor;
       io.device.fd = x.fd;
       io.device.name = bounded(x.name);
-      io.device.device_class = table.classify(x.major, x.minor);
-      if (io.device.device_class == DeviceClass::None) io.device.device_class = static_cast<DeviceClass>(x.dev_class);
+      io.device.device_class = table.classify_or(x.major, x.minor, x.dev_class);
       io.cmd = x.cmd;
       const auto* spec = find_ioctl(x.cmd, io.device.device_class);
       io.name = spec ? std::string(spec->name) : "";
