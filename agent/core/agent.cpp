@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "common/logging.h"
 #include "enrich/device_resolver.h"
 #include "sensors/bpf/inventory.h"
@@ -46,15 +48,37 @@ Agent::Agent(boost::asio::io_context& io, AgentOptions options, EventSink& sink)
 Agent::~Agent() { stop(); }
 
 void Agent::set_sensor(std::string_view name, SensorState state, std::string detail) {
-  for (auto& s : m_sensors)
-    if (s.name == name) {
-      s.state = state;
-      s.detail = std::move(detail);
-      return;
-    }
-  m_sensors.push_back({std::string(name), state, std::move(detail)});
+  SensorStatus now{std::string(name), state, std::move(detail)};
+  auto it = std::find_if(m_sensors.begin(), m_sensors.end(), [&](const auto& s) { return s.name == name; });
+  if (it != m_sensors.end() && *it == now) return;
+  if (it == m_sensors.end()) it = m_sensors.insert(m_sensors.end(), now);
+  else *it = now;
+  if (state == SensorState::Failed) log()->warn("sensor={} state={} detail={}", name, to_string(state), it->detail);
+  else log()->info("sensor={} state={} detail={}", name, to_string(state), it->detail);
+  m_sink.on_sensor(*it);
 }
 
+Result<void> Agent::step_user_sensors() {
+  if (!m_options.use_user_sensors) return {};
+  for (auto& sensor : make_user_sensors(m_options)) {
+    // One that cannot start is reported and dropped; the others keep working.
+    // One that starts reports its own reconnects through health().
+    if (auto r = sensor->start(m_io, [this](RawEvent&& ev) { handle(std::move(ev)); }); !r) {
+      set_sensor(sensor->name(), SensorState::Failed, r.error().message);
+      continue;
+    }
+    m_user_sensors.push_back(std::move(sensor));
+  }
+  check_user_sensors();
+  return {};
+}
+
+void Agent::check_user_sensors() {
+  for (const auto& sensor : m_user_sensors) {
+    auto h = sensor->health();
+    set_sensor(sensor->name(), h.state, std::move(h.detail));
+  }
+}
 Result<void> Agent::start() {
   m_started_boot_ns = BootClock::now_boot_ns();
   const Step steps[] = {
@@ -65,6 +89,7 @@ Result<void> Agent::start() {
       {"snapshot", [this] { return step_snapshot(); }},
       {"bpf inventory", [this] { return step_bpf_inventory(); }},
       {"fallback", [this] { return step_fallback(); }},
+      {"user sensors", [this] { return step_user_sensors(); }},
       {"housekeeping", [this] { return step_housekeeping(); }},
   };
   for (const auto& step : steps) {
@@ -237,6 +262,7 @@ void Agent::arm_housekeeping() {
   m_housekeeping_timer.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     check_losses();
+    check_user_sensors();
     if (m_bpf)
       for (auto& ev : m_bpf->collect_reads(BootClock::now_boot_ns())) handle(std::move(ev));
     publish(m_tracker.tick(BootClock::now_boot_ns()));
@@ -318,6 +344,15 @@ void Agent::handle(RawEvent&& ev) {
       deliver(std::move(enriched));
       return;
     }
+    default: {
+      // From a user-space sensor (X11, D-Bus, posture...): already about something sensitive.
+      ++m_desktop.seen;
+      ++m_desktop.delivered;
+      EnrichedEvent enriched{std::move(ev), {}, {}};
+      enriched.process = m_enricher.identify(enriched.raw);
+      deliver(std::move(enriched));
+      return;
+    }
   }
 }
 
@@ -370,6 +405,7 @@ Status Agent::status() const {
   s.process = m_process;
   s.snapshot = m_snapshot;
   s.capture = m_capture;
+  s.desktop = m_desktop;
   if (m_bpf) {
     s.kernel = m_bpf->counters();
     s.decode = m_bpf->decode_stats();
@@ -400,6 +436,8 @@ void Agent::stop() {
   // Teardown, reverse of start-up.
   m_housekeeping_timer.cancel();
   m_fallback_timer.cancel();
+  for (auto& sensor : m_user_sensors) sensor->stop();
+  m_user_sensors.clear();
   m_proc_scan.reset();
   if (m_bpf) {
     m_bpf->drain();

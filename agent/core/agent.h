@@ -26,6 +26,7 @@
 #include "model/event.h"
 #include "sensors/bpf/bpf_sensor.h"
 #include "sensors/proc/proc_scan_sensor.h"
+#include "sensors/user_sensor.h"
 #include "catalog/catalog.h"
 #include "rules/engine.h"
 #include "track/tracker.h"
@@ -42,6 +43,8 @@ class EventSink {
   virtual void on_watcher(const track::WatcherChange& change) { (void)change; }
   // Events of a category were lost since the last report: never silent.
   virtual void on_lost(std::string_view category, std::uint64_t count) = 0;
+  // A sensor started, failed, reconnected or stopped.
+  virtual void on_sensor(const SensorStatus& sensor) { (void)sensor; }
 };
 
 struct AgentOptions {
@@ -60,6 +63,8 @@ struct AgentOptions {
   std::vector<std::filesystem::path> rule_sources;
   std::vector<std::filesystem::path> catalog_sources;
   track::TrackerOptions tracker;
+  // User-space sensors (X11, D-Bus, posture...); false runs the kernel side only.
+  bool use_user_sensors = true;
 };
 
 // Whether a process still holds a device, from /proc.
@@ -106,6 +111,7 @@ class Agent {
   Result<void> step_snapshot();
   Result<void> step_bpf_inventory();
   Result<void> step_fallback();
+  Result<void> step_user_sensors();
   Result<void> step_housekeeping();
 
   void handle(RawEvent&& event);
@@ -114,6 +120,7 @@ class Agent {
   void arm_fallback();
   void arm_housekeeping();
   void check_losses();
+  void check_user_sensors();
   void set_sensor(std::string_view name, SensorState state, std::string detail);
 
   boost::asio::io_context& m_io;
@@ -129,6 +136,7 @@ class Agent {
   Enricher m_enricher;
   std::unique_ptr<BpfSensor> m_bpf;
   std::unique_ptr<ProcScanSensor> m_proc_scan;
+  std::vector<std::unique_ptr<UserSensor>> m_user_sensors;
   boost::asio::steady_timer m_fallback_timer;
   boost::asio::steady_timer m_housekeeping_timer;
   std::vector<SensorStatus> m_sensors;
@@ -143,6 +151,7 @@ class Agent {
   CategoryCount m_process;
   CategoryCount m_snapshot;
   CategoryCount m_capture;
+  CategoryCount m_desktop;
   std::uint64_t m_not_a_device = 0;
 };
 

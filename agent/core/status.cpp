@@ -12,16 +12,6 @@ nlohmann::json count_json(const CategoryCount& c) {
 
 }  // namespace
 
-std::string_view to_string(SensorState s) {
-  switch (s) {
-    case SensorState::Running: return "running";
-    case SensorState::Done: return "done";
-    case SensorState::Failed: return "failed";
-    case SensorState::Disabled: return "disabled";
-  }
-  return "unknown";
-}
-
 nlohmann::json to_json(const Status& s) {
   nlohmann::json sensors = nlohmann::json::array();
   for (const auto& x : s.sensors)
@@ -37,6 +27,7 @@ nlohmann::json to_json(const Status& s) {
         {"process", count_json(s.process)},
         {"snapshot", count_json(s.snapshot)},
         {"capture", count_json(s.capture)},
+        {"desktop", count_json(s.desktop)},
         {"lost_total", s.total_lost()}}},
       {"kernel_filter",
        {{"opens_seen", s.kernel.open_seen},
@@ -76,6 +67,7 @@ std::string to_text(const Status& s) {
   row("device", s.device);
   row("process", s.process);
   row("snapshot", s.snapshot);
+  row("desktop", s.desktop);
   row("capture", s.capture);
   out += fmt::format("kernel filter: {} opens seen, {} not sensitive, {} own terminal, {} failed non-device\n",
                      s.kernel.open_seen, s.kernel.open_filtered, s.kernel.open_own_tty,

@@ -7,18 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "model/sensor_status.h"
 #include "sensors/bpf/bpf_sensor.h"
 
 namespace sousveil {
 
-enum class SensorState { Running, Done, Failed, Disabled };
-std::string_view to_string(SensorState s);
-
-struct SensorStatus {
-  std::string name;
-  SensorState state = SensorState::Disabled;
-  std::string detail;  // what it does, or exactly why it is not running
-};
 
 // Events per category: what reached user space, what was lost on the way.
 struct CategoryCount {
@@ -37,6 +30,7 @@ struct Status {
   CategoryCount process;
   CategoryCount snapshot;
   CategoryCount capture;  // ioctls, process access, connects, injection
+  CategoryCount desktop;  // from user-space sensors: X11, D-Bus, posture
   KernelCounters kernel;
   DecodeStats decode;
   std::uint64_t not_a_device = 0;  // failed opens user space found were no device
@@ -54,7 +48,7 @@ struct Status {
   std::size_t watchers_active = 0;
   std::uint64_t watchers_unconfirmed = 0;
 
-  std::uint64_t total_lost() const { return device.lost + process.lost + snapshot.lost + capture.lost; }
+  std::uint64_t total_lost() const { return device.lost + process.lost + snapshot.lost + capture.lost + desktop.lost; }
 };
 
 nlohmann::json to_json(const Status& s);
