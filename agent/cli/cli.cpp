@@ -143,6 +143,8 @@ std::string usage() {
          "           --json            machine-readable\n"
          "           --duration SECS   how long to watch before reporting (default 1)\n"
          "  rules    check, test and list rules: see 'sousveil rules help'\n"
+         "  history  stored findings and watchers; 'history verify' checks the hash chain:\n"
+         "           see 'sousveil history --help'\n"
          "  version  print the version\n"
          "  help     this text\n"
          "\n"
