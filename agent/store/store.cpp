@@ -213,7 +213,9 @@ Result<void> Store::open_files() {
 
   struct stat st {};
   if (::lstat(dir.c_str(), &st) != 0) {
-    if (errno != ENOENT || !writer)
+    if (errno == ENOENT && !writer)
+      return make_error(fmt::format("no history at {}: the directory {} does not exist", path.string(), dir.string()));
+    if (errno != ENOENT)
       return make_error(fmt::format("cannot use the history directory {}: {}", dir.string(), errno_text(errno)));
     std::error_code ec;
     std::filesystem::create_directories(dir.parent_path(), ec);
