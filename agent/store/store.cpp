@@ -42,9 +42,8 @@ CREATE INDEX IF NOT EXISTS history_kind ON history(kind);
 CREATE INDEX IF NOT EXISTS history_category ON history(category);
 CREATE INDEX IF NOT EXISTS history_rule ON history(rule);
 CREATE INDEX IF NOT EXISTS history_pid ON history(pid);
-CREATE INDEX IF NOT EXISTS history_uid ON history(uid);
 CREATE INDEX IF NOT EXISTS history_exe ON history(exe);
-CREATE INDEX IF NOT EXISTS history_watcher ON history(watcher_id);
+CREATE INDEX IF NOT EXISTS history_watcher ON history(watcher_id) WHERE watcher_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS chain_head (
   id          INTEGER PRIMARY KEY CHECK (id = 1),
   last_seq    INTEGER NOT NULL,
@@ -284,6 +283,8 @@ Result<void> Store::open_files() {
         return make_error(fmt::format("cannot switch {} to WAL mode (it stays '{}')", path.string(),
                                       column_text(s.get(), 0)));
     }
+    // Index pages of a long history stay in memory between batches.
+    if (auto r = exec(m_db, "PRAGMA cache_size = -16384", "cannot configure " + path.string()); !r) return r;
     const char* sync = m_options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL";
     if (auto r = exec(m_db, sync, "cannot configure " + path.string()); !r) return r;
   }
