@@ -197,7 +197,11 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
   if (auto r = store->open_files(); !r) return r.error();
   if (store->m_options.writer) {
     if (auto r = store->open_writer_state(); !r) return r.error();
-    store->m_next_retention = std::chrono::steady_clock::now();
+    // Old history goes at start-up, before new rows arrive; then every retention_interval.
+    if (store->m_options.max_age.count() > 0 || store->m_options.max_bytes > 0) {
+      if (auto r = store->run_retention(); !r) store->set_error(r.error().message);
+    }
+    store->m_next_retention = std::chrono::steady_clock::now() + store->m_options.retention_interval;
     store->m_writer = std::thread([s = store.get()] { s->writer_loop(); });
   }
   return store;
