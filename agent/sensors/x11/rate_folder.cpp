@@ -23,8 +23,10 @@ namespace {
 Folded fold(const FoldKey& key, const X11Info& sample, std::uint32_t pending, std::uint64_t since_ns,
             std::uint64_t now_ns) {
   double period = static_cast<double>(now_ns > since_ns ? now_ns - since_ns : 0) / 1e9;
-  if (period < 0.001) period = 0.001;
-  auto rate = static_cast<std::uint32_t>(std::lround(static_cast<double>(pending) / period));
+  // Over less than a second (a client that left early, a first period cut
+  // short), the rate is what was seen in that second: two requests in 0.1 s
+  // are not twenty a second.
+  auto rate = static_cast<std::uint32_t>(std::lround(static_cast<double>(pending) / std::max(period, 1.0)));
   return {key, sample, pending, period, std::max<std::uint32_t>(rate, 1)};
 }
 

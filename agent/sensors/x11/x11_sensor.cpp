@@ -2,8 +2,11 @@
 #include "sensors/x11/x11_sensor.h"
 
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <poll.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <xcb/record.h>
 #include <xcb/res.h>
@@ -13,7 +16,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -133,7 +138,8 @@ class X11Display {
   };
 
   void fail(std::string reason) {
-    if (m_state != State::Failed || reason != m_reason) log()->warn("display={} state=failed reason={}", m_name, reason);
+    if (reason != m_logged_reason) log()->warn("display={} state=failed reason={}", m_name, reason);
+    m_logged_reason = reason;
     m_state = State::Failed;
     m_reason = std::move(reason);
     auto backoff = m_options.retry_min * (1 << std::min(m_failures, 4u));
@@ -192,9 +198,38 @@ class X11Display {
     return Result<XcbConnection>(std::move(c));
   }
 
+  // Whether an X server listens on the display's socket and answers a
+  // connection setup within a second. Tells a server that is gone from one
+  // that refuses our cookie, and keeps a stopped server from blocking the
+  // agent in xcb's handshake, which has no timeout.
+  Result<void> probe_socket() const {
+    auto path = (m_options.roots.x11_dir / ("X" + std::to_string(m_number))).string();
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path.size() >= sizeof(addr.sun_path)) return make_error("socket path too long: " + path);
+    std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return make_error(std::string("socket: ") + std::strerror(errno));
+    struct Closer {
+      int fd;
+      ~Closer() { ::close(fd); }
+    } closer{fd};
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+      return make_error("no X server answers on " + path + " (" + std::strerror(errno) + "): it is gone or restarting");
+    // A setup request with no authorization: byte order, pad, version 11.0, empty name and data.
+    const std::uint8_t setup[12] = {'l', 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    if (::send(fd, setup, sizeof(setup), MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof(setup)))
+      return make_error("no X server answers on " + path + " (" + std::strerror(errno) + ")");
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 1000) <= 0)
+      return make_error("the X server of " + m_name + " does not answer (stopped or hung); retrying");
+    return {};
+  }
+
   Result<void> connect() {
     disconnect();
     m_state = State::Waiting;
+    if (auto r = probe_socket(); !r) return r;
     std::string tried;
     auto found = cookies(tried);
     std::optional<x11::Cookie> working;
@@ -230,6 +265,7 @@ class X11Display {
     m_state = State::Recording;
     m_failures = 0;
     m_ever_connected = true;
+    m_logged_reason.clear();
     log()->info("display={} state=recording clients={} record_major={} xres={}", m_name, m_clients.size(),
                 m_server_info.record, m_has_xres);
     arm_data();
@@ -641,6 +677,7 @@ class X11Display {
   ProcFs m_procfs;
   State m_state = State::Waiting;
   std::string m_reason;
+  std::string m_logged_reason;  // retries with the same reason are logged once
   unsigned m_failures = 0;
   Clock::time_point m_next_try{};
   std::optional<Clock::time_point> m_gone_since;

@@ -73,7 +73,8 @@ TEST(RateFolder, ADisconnectingClientHandsOverItsPendingCount) {
   auto out = f.take_client(":0", 1, kSecond / 2);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].count, 2u);
-  EXPECT_EQ(out[0].rate, 4u);  // 2 in half a second
+  EXPECT_DOUBLE_EQ(out[0].period_s, 0.5);
+  EXPECT_EQ(out[0].rate, 2u);  // 2 seen in that second, not 4 a second
   EXPECT_EQ(f.size(), 1u);
   EXPECT_TRUE(f.observe(key(1), sample(1), kSecond));  // a new client with the same base
   f.forget_display(":0");
