@@ -2,6 +2,7 @@
 #include "sensors/x11/x11_sensor.h"
 
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <poll.h>
 #include <pwd.h>
 #include <sys/socket.h>
@@ -87,7 +88,7 @@ std::optional<std::string> read_file(const fs::path& p) {
 // stream), the clients seen on it and their pids.
 class X11Display {
  public:
-  enum class State { Waiting, Recording, Failed };
+  enum class State { Waiting, Recording, Failed, Stale };
 
   X11Display(boost::asio::io_context& io, int number, const X11SensorOptions& options, const UserSensor::Emit& sink)
       : m_io(io), m_number(number), m_name(":" + std::to_string(number)), m_options(options), m_emit(sink),
@@ -105,6 +106,9 @@ class X11Display {
     if (auto r = connect(); !r) {
       disconnect();
       fail(r.error().message);
+      // A socket nobody listens on, left by a server that died before we
+      // ever saw it: not a display that can be watched, so not a failure.
+      if (m_refused && !m_ever_connected) m_state = State::Stale;
     }
   }
   // True when the display has been gone long enough to forget.
@@ -125,6 +129,7 @@ class X11Display {
                (m_malformed ? "; " + std::to_string(m_malformed) + " malformed bytes skipped" : "") + ")";
       case State::Failed: return m_name + " failed: " + m_reason;
       case State::Waiting: return m_name + " connecting";
+      case State::Stale: return m_name + " has a socket but no server (left over)";
     }
     return m_name;
   }
@@ -202,7 +207,8 @@ class X11Display {
   // connection setup within a second. Tells a server that is gone from one
   // that refuses our cookie, and keeps a stopped server from blocking the
   // agent in xcb's handshake, which has no timeout.
-  Result<void> probe_socket() const {
+  Result<void> probe_socket() {
+    m_refused = false;
     auto path = (m_options.roots.x11_dir / ("X" + std::to_string(m_number))).string();
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -214,8 +220,10 @@ class X11Display {
       int fd;
       ~Closer() { ::close(fd); }
     } closer{fd};
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0)
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+      m_refused = errno == ECONNREFUSED || errno == ENOENT;
       return make_error("no X server answers on " + path + " (" + std::strerror(errno) + "): it is gone or restarting");
+    }
     // A setup request with no authorization: byte order, pad, version 11.0, empty name and data.
     const std::uint8_t setup[12] = {'l', 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     if (::send(fd, setup, sizeof(setup), MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof(setup)))
@@ -682,6 +690,7 @@ class X11Display {
   Clock::time_point m_next_try{};
   std::optional<Clock::time_point> m_gone_since;
   bool m_ever_connected = false;
+  bool m_refused = false;  // the last probe found nobody listening
 
   XcbConnection m_ctrl;
   XcbConnection m_data;
@@ -705,24 +714,52 @@ class X11Display {
   std::uint64_t m_unknown_pids = 0;
 };
 
-X11Sensor::X11Sensor(X11SensorOptions options) : m_options(std::move(options)) {}
+X11Sensor::X11Sensor(X11SensorOptions options) : m_options(std::move(options)) {
+  m_health.name = "x11";
+  m_health.state = SensorState::Running;
+  m_health.detail = "starting";
+}
 
 X11Sensor::~X11Sensor() { stop(); }
 
 Result<void> X11Sensor::start(boost::asio::io_context& io, Emit emit) {
-  m_io = &io;
-  m_emit = std::move(emit);
-  m_timer = std::make_unique<boost::asio::steady_timer>(io);
+  auto target = std::make_shared<Emit>(std::move(emit));
+  m_emit = [&io, target](RawEvent&& ev) {
+    boost::asio::post(io, [target, ev = std::move(ev)]() mutable { (*target)(std::move(ev)); });
+  };
+  m_timer = std::make_unique<boost::asio::steady_timer>(m_x_io);
   m_running = true;
-  discover();
-  arm_tick();
+  m_work.emplace(m_x_io.get_executor());
+  boost::asio::post(m_x_io, [this] {
+    discover();
+    arm_tick();
+  });
+  m_thread = std::thread([this] {
+    try {
+      m_x_io.run();
+    } catch (const std::exception& e) {
+      log()->error("x11 sensor thread stopped: {}", e.what());
+      std::lock_guard lock(m_health_mutex);
+      m_health.state = SensorState::Failed;
+      m_health.detail = std::string("stopped on an internal error: ") + e.what();
+    }
+  });
   return {};
 }
 
 void X11Sensor::stop() {
-  m_running = false;
-  if (m_timer) m_timer->cancel();
+  if (!m_thread.joinable()) return;
+  boost::asio::post(m_x_io, [this] {
+    m_running = false;
+    if (m_timer) m_timer->cancel();
+    m_displays.clear();
+  });
+  m_work.reset();
+  m_thread.join();
   m_displays.clear();
+  std::lock_guard lock(m_health_mutex);
+  m_health.state = SensorState::Disabled;
+  m_health.detail = "stopped";
 }
 
 void X11Sensor::arm_tick() {
@@ -744,35 +781,44 @@ void X11Sensor::discover() {
   auto sockets = x11::list_display_sockets(m_options.roots.x11_dir);
   auto now = Clock::now();
   for (int n : sockets)
-    if (!m_displays.count(n)) m_displays.emplace(n, std::make_unique<X11Display>(*m_io, n, m_options, m_emit));
+    if (!m_displays.count(n)) m_displays.emplace(n, std::make_unique<X11Display>(m_x_io, n, m_options, m_emit));
   for (auto it = m_displays.begin(); it != m_displays.end();) {
     bool present = std::binary_search(sockets.begin(), sockets.end(), it->first);
     it->second->poll(now, present);
     if (it->second->forgettable(now)) it = m_displays.erase(it);
     else ++it;
   }
+  auto h = compute_health();
+  std::lock_guard lock(m_health_mutex);
+  m_health = std::move(h);
 }
 
 SensorStatus X11Sensor::health() const {
+  std::lock_guard lock(m_health_mutex);
+  return m_health;
+}
+
+SensorStatus X11Sensor::compute_health() const {
   SensorStatus s;
   s.name = std::string(name());
-  if (!m_running) {
-    s.state = SensorState::Disabled;
-    s.detail = "stopped";
-    return s;
-  }
-  if (m_displays.empty()) {
-    s.state = SensorState::Running;
-    s.detail = "no X display found (watching " + m_options.roots.x11_dir.string() + " for one)";
-    return s;
-  }
   bool recording = false, failed = false;
   std::string parts;
+  std::size_t stale = 0;
   for (const auto& [n, d] : m_displays) {
+    if (d->state() == X11Display::State::Stale) {
+      ++stale;
+      continue;
+    }
     recording |= d->state() == X11Display::State::Recording;
     failed |= d->state() == X11Display::State::Failed;
     if (!parts.empty()) parts += "; ";
     parts += d->describe();
+  }
+  if (parts.empty()) {
+    s.state = SensorState::Running;
+    s.detail = "no X display found (watching " + m_options.roots.x11_dir.string() + " for one" +
+               (stale ? "; " + std::to_string(stale) + " left-over sockets with no server" : "") + ")";
+    return s;
   }
   s.state = recording || !failed ? SensorState::Running : SensorState::Failed;
   s.detail = "display " + parts;

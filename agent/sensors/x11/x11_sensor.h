@@ -2,16 +2,25 @@
 // The X11 sensor: on every local X display, records the capture-relevant
 // requests of all other clients with the RECORD extension and names each
 // client's process with X-Resource QueryClientIds.
+//
+// The X connections are served on a thread of their own, and events are
+// posted to the agent's io_context: a client's pid can only be asked for
+// while it is connected, and xwd or xdotool are gone within milliseconds, so a
+// burst of kernel events on the agent's loop must not delay the question.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "sensors/user_sensor.h"
 #include "sensors/x11/display_finder.h"
@@ -44,15 +53,18 @@ class X11Sensor final : public UserSensor {
   void arm_tick();
   void tick();
   void discover();
-  void emit_folded(std::uint64_t now_ns);
+  SensorStatus compute_health() const;
 
   X11SensorOptions m_options;
-  boost::asio::io_context* m_io = nullptr;
-  Emit m_emit;
+  boost::asio::io_context m_x_io;  // the X connections' own loop
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> m_work;
+  std::thread m_thread;
+  Emit m_emit;  // posts to the agent's io_context
   std::unique_ptr<boost::asio::steady_timer> m_timer;
-  x11::RateFolder m_folder;
-  std::map<int, std::unique_ptr<X11Display>> m_displays;
-  bool m_running = false;
+  std::map<int, std::unique_ptr<X11Display>> m_displays;  // touched on the X thread only
+  std::atomic<bool> m_running{false};
+  mutable std::mutex m_health_mutex;
+  SensorStatus m_health;  // refreshed on the X thread after each tick
 };
 
 }  // namespace sousveil
