@@ -373,7 +373,9 @@ TEST_F(X11Test, CpuWhileAClientGrabsInALoopAndWhileIdle) {
     counted += std::get<X11Info>(e.raw.payload).count;
     ++events;
   }
-  std::cout << "[ x11 cpu  ] idle display: " << idle * 100 << "% of a core; GetImage loop (" << requests
+  const double tick = 1.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::cout << "[ x11 cpu  ] idle display: " << idle * 100 << "% of a core (clock tick " << tick * 1000
+            << " ms, so below " << tick / 5 * 100 << "% reads as 0); GetImage loop (" << requests
             << " requests in 5 s, " << events << " events, " << counted << " counted): " << busy * 100
             << "% of a core\n";
   EXPECT_GT(requests, 0U) << "the GetImage loop did not run";
