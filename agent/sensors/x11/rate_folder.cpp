@@ -18,6 +18,14 @@ bool RateFolder::observe(const FoldKey& key, const X11Info& sample, std::uint64_
   return false;
 }
 
+bool RateFolder::count_repeat(const FoldKey& key) {
+  auto it = m_entries.find(key);
+  if (it == m_entries.end()) return false;
+  ++it->second.pending;
+  it->second.idle = 0;
+  return true;
+}
+
 namespace {
 
 Folded fold(const FoldKey& key, const X11Info& sample, std::uint32_t pending, std::uint64_t since_ns,

@@ -39,6 +39,9 @@ class RateFolder {
   // True when this is the first sighting: report it now. Otherwise the
   // request is counted for the next flush.
   bool observe(const FoldKey& key, const X11Info& sample, std::uint64_t now_ns);
+  // The hot path: counts a repeat of a key already seen and returns true;
+  // false for a key not seen yet (then observe() it with its sample).
+  bool count_repeat(const FoldKey& key);
   // The repeats counted since the last flush, one entry per key that had any.
   std::vector<Folded> flush(std::uint64_t now_ns);
   // A client disconnected (or its server went away): drop its keys.

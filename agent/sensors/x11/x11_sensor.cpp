@@ -565,17 +565,19 @@ class X11Display {
       auto it = m_owners.find(req->selection);
       if (it != m_owners.end() && it->second == base) return;  // the owner reading its own selection
     }
+    // A repeat is only counted: no event is built for it.
+    x11::FoldKey key{m_name, base, std::string(req->name), req->detail};
+    if (m_folder.count_repeat(key)) return;
     X11Info info;
     info.display = m_name;
     info.client = base;
-    info.request = std::string(req->name);
+    info.request = key.request;
     info.extension = std::string(req->extension);
     info.major = req->major;
     info.minor = req->minor;
     info.detail = std::move(req->detail);
     info.root = req->root;
     info.mask = std::move(req->mask);
-    x11::FoldKey key{m_name, base, info.request, info.detail};
     if (m_folder.observe(key, info, now)) report(base, now, std::move(info));
   }
 

@@ -42,6 +42,18 @@ TEST(RateFolder, FirstSightingIsReportedAtOnceRepeatsAreFolded) {
   EXPECT_EQ(out[0].rate, 60u);
 }
 
+TEST(RateFolder, CountRepeatOnlyCountsKeysAlreadySeen) {
+  RateFolder f;
+  EXPECT_FALSE(f.count_repeat(key(7)));
+  EXPECT_EQ(f.size(), 0u);
+  EXPECT_TRUE(f.observe(key(7), sample(7), 0));
+  EXPECT_TRUE(f.count_repeat(key(7)));
+  EXPECT_TRUE(f.count_repeat(key(7)));
+  auto out = f.flush(kSecond);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].count, 2u);
+}
+
 TEST(RateFolder, KeysAreSeparateAndQuietKeysReportNothing) {
   RateFolder f;
   EXPECT_TRUE(f.observe(key(1), sample(1), 0));
