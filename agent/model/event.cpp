@@ -20,6 +20,7 @@ std::string_view to_string(EventKind k) {
     case EventKind::LibraryInjection: return "library_injection";
     case EventKind::DeviceRead: return "device_read";
     case EventKind::BpfProgram: return "bpf_program";
+    case EventKind::X11Request: return "x11_request";
   }
   return "unknown";
 }
@@ -30,6 +31,7 @@ std::string_view to_string(EventSource s) {
     case EventSource::EbpfSnapshot: return "ebpf-snapshot";
     case EventSource::ProcScan: return "proc-scan";
     case EventSource::Inventory: return "inventory";
+    case EventSource::X11: return "x11";
   }
   return "unknown";
 }

@@ -89,6 +89,24 @@ struct InjectionInfo {
   std::string action;    // exec, write, rename
 };
 
+// A capture-relevant request one X client sent to its X server, seen through
+// the RECORD extension. Only the request's kind and its target are decoded:
+// never pixels, keys or clipboard contents (requests carry none).
+struct X11Info {
+  std::string display;        // ":0"
+  std::uint32_t client = 0;   // the client's resource-id base
+  std::string request;        // GetImage, ShmGetImage, XISelectEvents, RecordCreateContext...
+  std::string extension;      // "" for the core protocol, else MIT-SHM, XInputExtension...
+  std::uint8_t major = 0;     // opcode as sent (an extension's major is the server's choice)
+  std::uint8_t minor = 0;
+  std::string detail;         // root, window, raw-keys-root, clipboard, key-press, all-clients...
+  bool root = false;          // aimed at a root window (the whole screen)
+  std::vector<std::string> mask;  // decoded event mask: RawKeyPress, KeyPress...
+  std::uint32_t count = 1;    // requests folded into this event
+  double period_s = 0;        // over which count was taken; 0 for a first sighting
+  std::uint32_t rate = 0;     // count per second when folded; 0 for a first sighting
+};
+
 struct ExecInfo {
   std::string filename;
   std::vector<std::string> args;
@@ -114,6 +132,7 @@ enum class EventKind : std::uint8_t {
   LibraryInjection,
   DeviceRead,
   BpfProgram,
+  X11Request,   // a capture-relevant X11 request by another client
 };
 
 enum class EventSource : std::uint8_t {
@@ -121,6 +140,7 @@ enum class EventSource : std::uint8_t {
   EbpfSnapshot,  // from the task_file iterator at start
   ProcScan,      // from scanning /proc: lower fidelity, misses short-lived access
   Inventory,     // from listing what is loaded (BPF programs) at start
+  X11,           // from the X server's RECORD extension and X-Resource
 };
 
 std::string_view to_string(EventKind k);
@@ -134,7 +154,7 @@ struct RawEvent {
   std::uint32_t repeats = 0;  // identical events the kernel folded into this one
   ProcessRef process;
   std::variant<DeviceAccess, ExecInfo, ForkInfo, ExitInfo, IoctlInfo, AccessInfo, ConnectInfo, InjectionInfo,
-               ReadInfo, BpfInfo>
+               ReadInfo, BpfInfo, X11Info>
       payload;
 
   bool is_device() const { return kind == EventKind::DeviceOpen || kind == EventKind::DeviceHeld; }

@@ -85,6 +85,16 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
                    {"service", c->service}, {"display", c->display}};
   } else if (const auto* inj = std::get_if<InjectionInfo>(&raw.payload)) {
     j["injection"] = {{"variable", inj->variable}, {"library", valid_utf8(inj->library)}, {"action", inj->action}};
+  } else if (const auto* xr = std::get_if<X11Info>(&raw.payload)) {
+    j["x11"] = {{"display", xr->display}, {"client", xr->client},  {"request", xr->request},
+                {"extension", xr->extension}, {"major", xr->major}, {"minor", xr->minor},
+                {"detail", xr->detail}, {"root", xr->root},       {"mask", xr->mask},
+                {"count", xr->count}};
+    // A rate only where repeats were folded: a first sighting has none.
+    if (xr->rate) {
+      j["x11"]["rate"] = xr->rate;
+      j["x11"]["period_s"] = xr->period_s;
+    }
   } else if (raw.is_device()) {
     const auto& d = raw.device();
     j["device"] = device_json(d);
@@ -135,6 +145,9 @@ std::string to_pretty_line(const EnrichedEvent& ev, const BootClock& clock) {
                        c->path.empty() ? "port " + std::to_string(c->port) : c->path, who);
   if (const auto* inj = std::get_if<InjectionInfo>(&raw.payload))
     return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "injection", inj->variable, inj->library, who);
+  if (const auto* xr = std::get_if<X11Info>(&raw.payload))
+    return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "x11 " + xr->display, xr->request,
+                       xr->rate ? fmt::format("{} {}/s", xr->detail, xr->rate) : xr->detail, who);
   std::string detail;
   if (raw.kind == EventKind::ProcessExec) detail = std::get<ExecInfo>(raw.payload).filename;
   if (raw.kind == EventKind::ProcessExit)

@@ -29,6 +29,7 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
   const auto* access = std::get_if<AccessInfo>(&raw.payload);
   const auto* sock = std::get_if<ConnectInfo>(&raw.payload);
   const auto* inj = std::get_if<InjectionInfo>(&raw.payload);
+  const auto* x = std::get_if<X11Info>(&raw.payload);
   const auto& t = m_event.target;
   auto text = [](const std::string& s) { return FieldValue::of(std::string_view(s)); };
   using F = FieldId;
@@ -55,6 +56,15 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
     case F::SocketFamily: return sock ? text(sock->family) : FieldValue::missing();
     case F::SocketPort: return sock ? FieldValue::of(static_cast<std::int64_t>(sock->port)) : FieldValue::missing();
     case F::SocketService: return sock ? text(sock->service) : FieldValue::missing();
+    case F::X11Display: return x ? text(x->display) : FieldValue::missing();
+    case F::X11Request: return x ? text(x->request) : FieldValue::missing();
+    case F::X11Detail: return x ? text(x->detail) : FieldValue::missing();
+    case F::X11Rate: return x && x->rate ? FieldValue::of(static_cast<std::int64_t>(x->rate)) : FieldValue::missing();
+    case F::X11Extension: return x ? text(x->extension) : FieldValue::missing();
+    case F::X11Client: return x ? FieldValue::of(static_cast<std::int64_t>(x->client)) : FieldValue::missing();
+    case F::X11Mask: return x ? FieldValue::of(x->mask) : FieldValue::missing();
+    case F::X11Count: return x ? FieldValue::of(static_cast<std::int64_t>(x->count)) : FieldValue::missing();
+    case F::X11Root: return x ? FieldValue::of(std::string_view(x->root ? "true" : "false")) : FieldValue::missing();
     case F::InjectionVariable: return inj ? text(inj->variable) : FieldValue::missing();
     case F::InjectionLibrary: return inj ? text(inj->library) : FieldValue::missing();
     case F::DeviceClass: return d ? FieldValue::of(to_string(d->device_class)) : FieldValue::missing();
