@@ -67,6 +67,7 @@ Result<void> Agent::step_user_sensors() {
     // One that cannot start is reported and dropped; the others keep working.
     // One that starts reports its own reconnects through health().
     if (auto r = sensor->start(m_io, [this](RawEvent&& ev) { handle(std::move(ev)); }); !r) {
+      log()->info("sensor={} cannot start: {}", sensor->name(), r.error().message);
       set_sensor(sensor->name(), SensorState::Failed, r.error().message);
       continue;
     }
