@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // The one place that lists the user-space sensors.
 #include "core/agent.h"
+#include "sensors/dbus/dbus_sensor.h"
 #include "sensors/user_sensor.h"
 
 namespace sousveil {
 
 std::vector<std::unique_ptr<UserSensor>> make_user_sensors(const AgentOptions& options) {
   std::vector<std::unique_ptr<UserSensor>> sensors;
-  (void)options;
+  dbus::DbusSensorOptions dbus_options;
+  dbus_options.proc_root = options.proc_root;
+  sensors.push_back(std::make_unique<dbus::DbusSensor>(std::move(dbus_options)));
   return sensors;
 }
 

@@ -29,6 +29,8 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
   const auto* access = std::get_if<AccessInfo>(&raw.payload);
   const auto* sock = std::get_if<ConnectInfo>(&raw.payload);
   const auto* inj = std::get_if<InjectionInfo>(&raw.payload);
+  const auto* dbus = std::get_if<DbusInfo>(&raw.payload);
+  const auto* pw = std::get_if<PipewireInfo>(&raw.payload);
   const auto& t = m_event.target;
   auto text = [](const std::string& s) { return FieldValue::of(std::string_view(s)); };
   using F = FieldId;
@@ -55,6 +57,15 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
     case F::SocketFamily: return sock ? text(sock->family) : FieldValue::missing();
     case F::SocketPort: return sock ? FieldValue::of(static_cast<std::int64_t>(sock->port)) : FieldValue::missing();
     case F::SocketService: return sock ? text(sock->service) : FieldValue::missing();
+    case F::DbusBus: return dbus ? text(dbus->bus) : FieldValue::missing();
+    case F::DbusInterface: return dbus ? text(dbus->interface) : FieldValue::missing();
+    case F::DbusMember: return dbus ? text(dbus->member) : FieldValue::missing();
+    case F::DbusPath: return dbus ? text(dbus->path) : FieldValue::missing();
+    case F::DbusDestination: return dbus ? text(dbus->destination) : FieldValue::missing();
+    case F::DbusDetail: return dbus ? text(dbus->detail) : FieldValue::missing();
+    case F::PipewireMediaClass: return pw ? text(pw->media_class) : FieldValue::missing();
+    case F::PipewireNode: return pw ? text(pw->source) : FieldValue::missing();
+    case F::PipewireCapture: return pw ? text(pw->capture) : FieldValue::missing();
     case F::InjectionVariable: return inj ? text(inj->variable) : FieldValue::missing();
     case F::InjectionLibrary: return inj ? text(inj->library) : FieldValue::missing();
     case F::DeviceClass: return d ? FieldValue::of(to_string(d->device_class)) : FieldValue::missing();
