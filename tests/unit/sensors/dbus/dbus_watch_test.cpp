@@ -78,7 +78,7 @@ INSTANTIATE_TEST_SUITE_P(
         TranslateCase{"SignalNotACall",
                       with_type(call("org.freedesktop.portal.ScreenCast", "Start"), BusMessage::Type::Signal),
                       false}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& tc) { return std::string(tc.param.name); });
 
 TEST(Translate, NamesTheBusAndCopiesOnlyNames) {
   auto m = call("org.freedesktop.portal.Screenshot", "Screenshot");

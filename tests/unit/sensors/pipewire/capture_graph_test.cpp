@@ -90,7 +90,7 @@ INSTANTIATE_TEST_SUITE_P(
                  {{"node.name", "gnome-shell-screencast"}, {"media.class", "Stream/Output/Video"}}, "screen"},
         LinkCase{"WlrScreenCast", "Stream/Input/Video",
                  {{"node.name", "xdpw_videostream"}, {"media.class", "Video/Source"}}, "screen"}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& tc) { return std::string(tc.param.name); });
 
 TEST(CaptureGraph, LinksIntoPlaybackOrUnknownNodesAreIgnored) {
   auto g = given_recorder();
