@@ -71,6 +71,8 @@ class Daemon {
                         << socket.string()
                         << "</listen><auth>EXTERNAL</auth><policy context=\"default\">"
                            "<allow user=\"*\"/><allow own=\"*\"/><allow send_destination=\"*\"/>"
+                           "<allow receive_type=\"method_call\"/><allow receive_type=\"method_return\"/>"
+                           "<allow receive_type=\"error\"/><allow receive_type=\"signal\"/>"
                            "</policy></busconfig>\n";
     return Daemon(spawn({"/usr/bin/dbus-daemon", "--config-file=" + conf.string(), "--nofork"}), socket);
   }
@@ -236,8 +238,8 @@ TEST_F(DbusSensorTest, IdleCpuIsMeasured) {
   dbus::DbusSensorOptions o;
   o.system_bus = system_socket();
   o.runtime_root = runtime_root();
+  boost::asio::io_context io;  // outlives the sensor, whose descriptors sit on it
   dbus::DbusSensor sensor(o);
-  boost::asio::io_context io;
   ASSERT_TRUE(sensor.start(io, [](RawEvent&&) {}));
   auto cpu_ns = [] {
     timespec ts{};

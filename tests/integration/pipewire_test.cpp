@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "harness.h"
+#include "sensors/pipewire/pipewire_sensor.h"
 
 namespace sousveil {
 namespace {
@@ -147,6 +149,38 @@ TEST_F(PipewireSensorTest, PwRecordIsSeenWithItsPidAndWhatItRecords) {
   EXPECT_EQ(l.source, "sv-test-mic");
   EXPECT_EQ(l.source_class, "Audio/Source/Virtual");
   EXPECT_EQ(l.capture, "microphone");
+}
+
+}  // namespace
+}  // namespace sousveil
+
+namespace sousveil {
+namespace {
+
+// The sensor alone on its own loop, following a quiet daemon: its CPU.
+TEST_F(PipewireSensorTest, IdleCpuIsMeasured) {
+  ASSERT_TRUE(start_daemon());
+  boost::asio::io_context io;  // outlives the sensor, whose descriptors sit on it
+  pipewire::PipewireSensorOptions o;
+  o.runtime_root = m_dir / "run-user";
+  pipewire::PipewireSensor sensor(o);
+  ASSERT_TRUE(sensor.start(io, [](RawEvent&&) {}));
+  ASSERT_EQ(sensor.followed().size(), 1U) << sensor.health().detail;
+  io.run_for(500ms);  // the registry's first burst
+  auto cpu_ns = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+  };
+  auto start = cpu_ns();
+  auto wall = std::chrono::steady_clock::now();
+  io.run_for(3s);
+  double used = static_cast<double>(cpu_ns() - start);
+  double elapsed = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - wall).count();
+  std::printf("pipewire sensor idle: %.4f%% of a core (%.0f us CPU over %.1f s, 1 daemon followed)\n",
+              100.0 * used / elapsed, used / 1000.0, elapsed / 1e9);
+  EXPECT_EQ(sensor.followed().size(), 1U);
+  sensor.stop();
 }
 
 }  // namespace

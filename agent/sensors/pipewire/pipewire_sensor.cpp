@@ -155,7 +155,11 @@ PipewireSensor::~PipewireSensor() { stop(); }
 
 Result<void> PipewireSensor::start(boost::asio::io_context& io, Emit emit) {
   static std::once_flag once;
-  std::call_once(once, [] { pw_init(nullptr, nullptr); });
+  std::call_once(once, [] {
+    pw_init(nullptr, nullptr);
+    // The library logs to stderr; what matters reaches status through health().
+    pw_log_set_level(SPA_LOG_LEVEL_ERROR);
+  });
   m_io = &io;
   m_emit = std::move(emit);
   m_alive = std::make_shared<int>(0);
