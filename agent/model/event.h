@@ -107,6 +107,33 @@ struct X11Info {
   std::uint32_t rate = 0;     // count per second when folded; 0 for a first sighting
 };
 
+// A capture-relevant message on a D-Bus bus (portal, compositor). Names only:
+// never a message body beyond a flag that says what kind of request it is.
+struct DbusInfo {
+  std::string bus;          // "system" or "session"
+  std::uint32_t bus_uid = 0;  // owner of a session bus
+  std::string type;         // method_call, signal
+  std::string sender;       // unique name (":1.42")
+  std::string destination;  // well-known or unique name
+  std::string path;
+  std::string interface;
+  std::string member;
+  std::string detail;       // "interactive=false", "table=screenshot"...; empty when none
+};
+
+// A client of a PipeWire daemon that owns a capture stream.
+struct PipewireInfo {
+  std::string socket;        // the daemon's socket (/run/user/1000/pipewire-0)
+  std::uint32_t node_id = 0; // the stream node
+  std::string node_name;     // the stream's node.name
+  std::string media_class;   // Stream/Input/Audio, Stream/Input/Video
+  std::string source;        // node.name of the linked source, "" while unlinked
+  std::string source_class;  // media.class of that source (Audio/Source, Video/Source...)
+  std::string capture;       // camera, screen, microphone, audio-loopback, video, audio
+  std::string app;           // application.name as the client says (self-reported)
+  std::string state;         // started (stream appeared), linked, ended
+};
+
 struct ExecInfo {
   std::string filename;
   std::vector<std::string> args;
@@ -133,6 +160,8 @@ enum class EventKind : std::uint8_t {
   DeviceRead,
   BpfProgram,
   X11Request,   // a capture-relevant X11 request by another client
+  DbusCall,
+  PipewireStream,
 };
 
 enum class EventSource : std::uint8_t {
@@ -141,6 +170,8 @@ enum class EventSource : std::uint8_t {
   ProcScan,      // from scanning /proc: lower fidelity, misses short-lived access
   Inventory,     // from listing what is loaded (BPF programs) at start
   X11,           // from the X server's RECORD extension and X-Resource
+  Dbus,          // a D-Bus monitor connection
+  Pipewire,      // a PipeWire daemon's registry
 };
 
 std::string_view to_string(EventKind k);
@@ -154,7 +185,7 @@ struct RawEvent {
   std::uint32_t repeats = 0;  // identical events the kernel folded into this one
   ProcessRef process;
   std::variant<DeviceAccess, ExecInfo, ForkInfo, ExitInfo, IoctlInfo, AccessInfo, ConnectInfo, InjectionInfo,
-               ReadInfo, BpfInfo, X11Info>
+               ReadInfo, BpfInfo, X11Info, DbusInfo, PipewireInfo>
       payload;
 
   bool is_device() const { return kind == EventKind::DeviceOpen || kind == EventKind::DeviceHeld; }

@@ -30,6 +30,8 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
   const auto* sock = std::get_if<ConnectInfo>(&raw.payload);
   const auto* inj = std::get_if<InjectionInfo>(&raw.payload);
   const auto* x = std::get_if<X11Info>(&raw.payload);
+  const auto* dbus = std::get_if<DbusInfo>(&raw.payload);
+  const auto* pw = std::get_if<PipewireInfo>(&raw.payload);
   const auto& t = m_event.target;
   auto text = [](const std::string& s) { return FieldValue::of(std::string_view(s)); };
   using F = FieldId;
@@ -65,6 +67,15 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
     case F::X11Mask: return x ? FieldValue::of(x->mask) : FieldValue::missing();
     case F::X11Count: return x ? FieldValue::of(static_cast<std::int64_t>(x->count)) : FieldValue::missing();
     case F::X11Root: return x ? FieldValue::of(std::string_view(x->root ? "true" : "false")) : FieldValue::missing();
+    case F::DbusBus: return dbus ? text(dbus->bus) : FieldValue::missing();
+    case F::DbusInterface: return dbus ? text(dbus->interface) : FieldValue::missing();
+    case F::DbusMember: return dbus ? text(dbus->member) : FieldValue::missing();
+    case F::DbusPath: return dbus ? text(dbus->path) : FieldValue::missing();
+    case F::DbusDestination: return dbus ? text(dbus->destination) : FieldValue::missing();
+    case F::DbusDetail: return dbus ? text(dbus->detail) : FieldValue::missing();
+    case F::PipewireMediaClass: return pw ? text(pw->media_class) : FieldValue::missing();
+    case F::PipewireNode: return pw ? text(pw->source) : FieldValue::missing();
+    case F::PipewireCapture: return pw ? text(pw->capture) : FieldValue::missing();
     case F::InjectionVariable: return inj ? text(inj->variable) : FieldValue::missing();
     case F::InjectionLibrary: return inj ? text(inj->library) : FieldValue::missing();
     case F::DeviceClass: return d ? FieldValue::of(to_string(d->device_class)) : FieldValue::missing();
