@@ -368,8 +368,7 @@ void Server::on_timer() {
   }
   for (auto& s : stalled) {
     ++m_stats.disconnected;
-    s->close(fmt::format("has read nothing for {} s with {} messages waiting",
-                         std::chrono::duration_cast<std::chrono::seconds>(m_options.stall_timeout).count(),
+    s->close(fmt::format("has read nothing for over {} ms with {} messages waiting", m_options.stall_timeout.count(),
                          s->queued()));
   }
   if (status_wanted && now - m_last_status >= m_options.status_interval) {
