@@ -150,6 +150,8 @@ std::string usage() {
          "           --json            the agent's reply as JSON\n"
          "           --state S         active, ended or all (default all)\n"
          "  rules    check, test and list rules: see 'sousveil rules help'\n"
+         "  history  stored findings and watchers; 'history verify' checks the hash chain:\n"
+         "           see 'sousveil history --help'\n"
          "  version  print the version\n"
          "  help     this text\n"
          "\n"
