@@ -30,6 +30,7 @@
 
 #include "api/client.h"
 #include "api/server.h"
+#include "api/store_history.h"
 #include "harness.h"
 
 namespace sousveil::api {
@@ -58,6 +59,7 @@ class TestBackend final : public Backend {
   bool with_store = true;
   std::atomic<int> reloads{0};
   std::optional<HistoryQuery> last_query;
+  std::function<Result<json>(const HistoryQuery&)> history_fn;  // e.g. the real store
 
   json status() override { return {{"version", "test"}, {"mode", "ebpf"}, {"rules", {{"loaded", 3}}}}; }
   std::vector<json> watchers(WatcherFilter filter) override {
@@ -76,6 +78,7 @@ class TestBackend final : public Backend {
   std::optional<Result<json>> history(const HistoryQuery& q) override {
     if (!with_store) return std::nullopt;
     last_query = q;
+    if (history_fn) return history_fn(q);
     json rows = json::array();
     for (auto& w : watchers(WatcherFilter::All)) rows.push_back(w);
     return Result<json>(json{{"rows", rows}, {"truncated", false}});
@@ -162,6 +165,38 @@ class ServerTest : public ::testing::Test {
   std::thread m_thread;
 };
 
+// Runs fn in a child process as uid/gid (with extra groups), returns what it wrote to its pipe.
+std::string run_as(std::uint32_t uid, std::uint32_t gid, std::vector<gid_t> groups,
+                   const std::function<std::string()>& fn) {
+  int p[2];
+  if (::pipe(p) != 0) return "pipe failed";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(p[0]);
+    std::string out;
+    if (::setgroups(groups.size(), groups.data()) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)
+      out = std::string("cannot drop privileges: ") + std::strerror(errno);
+    else
+      out = fn();
+    (void)!::write(p[1], out.data(), out.size());
+    ::_exit(0);
+  }
+  ::close(p[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(p[0], buf, sizeof(buf))) > 0) out.append(buf, static_cast<std::size_t>(n));
+  ::close(p[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return out;
+}
+
+gid_t gid_of(const char* name) {
+  group* g = ::getgrnam(name);
+  return g ? g->gr_gid : static_cast<gid_t>(-1);
+}
+
 TEST_F(ServerTest, AnswersEveryMethodForRoot) {
   start();
   auto c = connect();
@@ -211,6 +246,69 @@ TEST_F(ServerTest, HistoryWithoutAStoreIsUnavailable) {
   ASSERT_FALSE(r);
   EXPECT_EQ(c.last_error_code(), "unavailable");
   EXPECT_THAT(r.error().message, HasSubstr("without a store"));
+}
+
+store::Record given_record(std::string category, std::uint32_t uid, std::uint32_t pid) {
+  store::Record r;
+  r.kind = store::RecordKind::Finding;
+  r.time_ns = 1'795'946'400'000'000'000 + pid;
+  r.category = category;
+  r.rule = "test." + category;
+  r.severity = "high";
+  r.pid = pid;
+  r.uid = uid;
+  r.exe = "/usr/bin/test";
+  r.json = json{{"rule", r.rule}, {"category", category}, {"process", {{"pid", pid}, {"uid", uid}}}}.dump();
+  return r;
+}
+
+TEST_F(ServerTest, HistoryComesFromTheRealStoreNarrowedByScope) {
+  store::StoreOptions so;
+  so.path = m_dir.path() / "db" / "history.db";
+  so.synchronous_full = false;
+  auto st = store::Store::open(so);
+  ASSERT_TRUE(st) << st.error().message;
+  auto& db = **st;
+  ASSERT_TRUE(db.append(given_record("terminal", 0, 101)));        // root's
+  ASSERT_TRUE(db.append(given_record("terminal", kNobody, 102)));  // nobody's
+  ASSERT_TRUE(db.append(given_record("keystrokes", 0, 103)));      // system-wide
+  db.flush();
+  m_backend.history_fn = [&db](const HistoryQuery& q) { return store_history(db, q); };
+  start();
+
+  auto c = connect();
+  auto all = c.request("history", {{"since", "2026-11-29T00:00:00Z"}});
+  ASSERT_TRUE(all) << all.error().message;
+  std::vector<std::uint32_t> pids;
+  for (const auto& row : (*all)["rows"]) pids.push_back(row["pid"].get<std::uint32_t>());
+  std::sort(pids.begin(), pids.end());
+  EXPECT_EQ(pids, (std::vector<std::uint32_t>{101, 102, 103}));
+  EXPECT_EQ((*all)["truncated"], false);
+  auto limited = c.request("history", {{"limit", 1}});
+  ASSERT_TRUE(limited);
+  EXPECT_EQ((*limited)["rows"].size(), 1U);
+  EXPECT_EQ((*limited)["truncated"], true);
+  auto bad_kind = c.request("history", {{"kind", "device_open"}});
+  ASSERT_FALSE(bad_kind);
+  EXPECT_THAT(bad_kind.error().message, HasSubstr("params.kind"));
+
+  const fs::path path = m_options.socket_path;
+  std::string report = run_as(kNobody, gid_of("nogroup"), {}, [&] {
+    auto nc = Client::connect(path);
+    if (!nc) return std::string("connect: ") + nc.error().message;
+    auto h = nc->request("history");
+    if (!h) return h.error().message;
+    json p = json::array();
+    for (const auto& row : (*h)["rows"]) p.push_back(row["pid"]);
+    return p.dump();
+  });
+  json got = json::parse(report, nullptr, false);
+  ASSERT_TRUE(got.is_array()) << report;
+  std::vector<std::uint32_t> seen = got.get<std::vector<std::uint32_t>>();
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen, (std::vector<std::uint32_t>{102, 103})) << "its own row and the system-wide one, not root's";
+  stop();
+  db.close();
 }
 
 TEST_F(ServerTest, SocketIsMode0660InItsGroupAndTheDirectoryIsMade) {
@@ -360,37 +458,6 @@ TEST_F(ServerTest, TooManyClientsAreToldSo) {
   EXPECT_TRUE(a.request("hello")) << "the others carry on";
 }
 
-// Runs fn in a child process as uid/gid (with extra groups), returns what it wrote to its pipe.
-std::string run_as(std::uint32_t uid, std::uint32_t gid, std::vector<gid_t> groups,
-                   const std::function<std::string()>& fn) {
-  int p[2];
-  if (::pipe(p) != 0) return "pipe failed";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::close(p[0]);
-    std::string out;
-    if (::setgroups(groups.size(), groups.data()) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)
-      out = std::string("cannot drop privileges: ") + std::strerror(errno);
-    else
-      out = fn();
-    (void)!::write(p[1], out.data(), out.size());
-    ::_exit(0);
-  }
-  ::close(p[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(p[0], buf, sizeof(buf))) > 0) out.append(buf, static_cast<std::size_t>(n));
-  ::close(p[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return out;
-}
-
-gid_t gid_of(const char* name) {
-  group* g = ::getgrnam(name);
-  return g ? g->gr_gid : static_cast<gid_t>(-1);
-}
 
 TEST_F(ServerTest, AnUnprivilegedUserSeesOwnAndSystemWideAndCannotReload) {
   start();
