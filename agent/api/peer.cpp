@@ -16,9 +16,9 @@
 namespace sousveil::api {
 namespace {
 
-constexpr std::array<std::string_view, 9> kSystemWide{"keystrokes", "screen",      "camera",
-                                                      "microphone", "clipboard",   "remote-view",
-                                                      "kernel-hook", "session-recording", "posture"};
+constexpr std::array<std::string_view, 9> kSystemWide{"keystrokes", "screen",      "camera",      "microphone",
+                                                      "clipboard",  "remote-view", "kernel-hook", "session-recording",
+                                                      "posture"};
 
 std::optional<std::uint32_t> as_uid(const nlohmann::json& j) {
   if (!(j.is_number_unsigned() || j.is_number_integer())) return std::nullopt;

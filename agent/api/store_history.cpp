@@ -18,9 +18,10 @@ Result<nlohmann::json> store_history(const store::Store& store, const HistoryQue
   if (q.kind) {
     sq.kind = store::parse_record_kind(*q.kind);
     if (!sq.kind)
-      return make_error(fmt::format("params.kind \"{}\" is not a history kind (finding, watcher, sensor, lost, "
-                                    "agent, prune)",
-                                    *q.kind));
+      return make_error(
+          fmt::format("params.kind \"{}\" is not a history kind (finding, watcher, sensor, lost, "
+                      "agent, prune)",
+                      *q.kind));
   }
   if (q.visible_uid) {
     sq.visible_to_uid = q.visible_uid;

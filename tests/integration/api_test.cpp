@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The socket API for real: a server on a temp socket path with a test backend,
 // and a real sousveild; clients as root and as unprivileged users.
+#include <gmock/gmock.h>
 #include <grp.h>
+#include <gtest/gtest.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -10,14 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -37,8 +36,8 @@ namespace sousveil::api {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 constexpr std::uint32_t kNobody = 65534;
@@ -63,9 +62,9 @@ class TestBackend final : public Backend {
 
   json status() override { return {{"version", "test"}, {"mode", "ebpf"}, {"rules", {{"loaded", 3}}}}; }
   std::vector<json> watchers(WatcherFilter filter) override {
-    std::vector<json> all{given_watcher(1, "keystrokes", 0),       // system-wide: everyone sees it
-                          given_watcher(2, "terminal", 0),         // root's own business
-                          given_watcher(3, "terminal", kNobody),   // nobody's
+    std::vector<json> all{given_watcher(1, "keystrokes", 0),      // system-wide: everyone sees it
+                          given_watcher(2, "terminal", 0),        // root's own business
+                          given_watcher(3, "terminal", kNobody),  // nobody's
                           given_watcher(4, "injection", 1234, "ended")};
     std::vector<json> out;
     for (auto& w : all) {
@@ -119,7 +118,7 @@ class ServerTest : public ::testing::Test {
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: clients run as other users and the socket changes group";
     m_options.socket_path = m_dir.path() / "run" / "sousveil.sock";  // "run" does not exist yet
-    m_options.group = "nogroup";   // nobody's primary group: lets the unprivileged client connect
+    m_options.group = "nogroup";  // nobody's primary group: lets the unprivileged client connect
     m_options.audit_group = "users";
   }
   void TearDown() override { stop(); }
@@ -313,14 +312,14 @@ TEST_F(ServerTest, HistoryComesFromTheRealStoreNarrowedByScope) {
 
 TEST_F(ServerTest, SocketIsMode0660InItsGroupAndTheDirectoryIsMade) {
   start();
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(m_options.socket_path.c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 07777, 0660U);
   group* g = ::getgrnam("nogroup");
   ASSERT_NE(g, nullptr);
   EXPECT_EQ(st.st_gid, g->gr_gid);
-  struct stat dir{};
+  struct stat dir {};
   ASSERT_EQ(::stat(m_options.socket_path.parent_path().c_str(), &dir), 0);
   EXPECT_EQ(dir.st_mode & 07777, 0755U);
   stop();
@@ -420,7 +419,8 @@ TEST_F(ServerTest, MalformedLinesAreAnsweredAndTheConnectionLivesOn) {
     std::string code;
   };
   std::string garbage(300, '\0');
-  for (std::size_t i = 0; i < garbage.size(); ++i) garbage[i] = static_cast<char>((i * 37 + 11) % 256 == '\n' ? 1 : (i * 37 + 11) % 256);
+  for (std::size_t i = 0; i < garbage.size(); ++i)
+    garbage[i] = static_cast<char>((i * 37 + 11) % 256 == '\n' ? 1 : (i * 37 + 11) % 256);
   std::vector<Case> cases{
       {"{\"v\":1,\"id\":1,", "bad_json"},
       {garbage, "bad_json"},
@@ -437,7 +437,8 @@ TEST_F(ServerTest, MalformedLinesAreAnsweredAndTheConnectionLivesOn) {
     EXPECT_EQ((*reply)["error"]["code"], c.code) << reply->dump();
     EXPECT_FALSE((*reply)["error"]["message"].get<std::string>().empty());
   }
-  ASSERT_TRUE(raw.send(R"({"v":1,"id":"still-here","method":"hello"})" "\n"));
+  ASSERT_TRUE(raw.send(R"({"v":1,"id":"still-here","method":"hello"})"
+                       "\n"));
   auto hello = raw.read_line();
   ASSERT_TRUE(hello);
   EXPECT_EQ((*hello)["id"], "still-here");
@@ -458,7 +459,6 @@ TEST_F(ServerTest, TooManyClientsAreToldSo) {
   EXPECT_TRUE(a.request("hello")) << "the others carry on";
 }
 
-
 TEST_F(ServerTest, AnUnprivilegedUserSeesOwnAndSystemWideAndCannotReload) {
   start();
   const fs::path path = m_options.socket_path;
@@ -470,13 +470,13 @@ TEST_F(ServerTest, AnUnprivilegedUserSeesOwnAndSystemWideAndCannotReload) {
     char c;
     ASSERT_EQ(::read(ready[0], &c, 1), 1);
     on_server([&] {
-      m_server->publish("finding", given_watcher(10, "terminal", 0));          // root's: hidden
-      m_server->publish("finding", given_watcher(11, "terminal", kNobody));    // nobody's own
-      m_server->publish("finding", given_watcher(12, "camera", 0));            // system-wide
+      m_server->publish("finding", given_watcher(10, "terminal", 0));        // root's: hidden
+      m_server->publish("finding", given_watcher(11, "terminal", kNobody));  // nobody's own
+      m_server->publish("finding", given_watcher(12, "camera", 0));          // system-wide
       json target = given_watcher(13, "process-memory", 0);
-      target["target"] = {{"pid", 5}, {"uid", kNobody}};                       // reaching into nobody's process
+      target["target"] = {{"pid", 5}, {"uid", kNobody}};  // reaching into nobody's process
       m_server->publish("finding", target);
-      m_server->publish("lost", {{"category", "device"}, {"count", 1}});       // the end marker
+      m_server->publish("lost", {{"category", "device"}, {"count", 1}});  // the end marker
     });
   });
   std::string report = run_as(kNobody, nogroup, {}, [&] {
@@ -584,9 +584,10 @@ TEST_F(ServerTest, ASlowClientNeverBlocksTheAgentAndIsToldItLagged) {
   auto stats = on_server([this] { return m_server->stats(); });
   EXPECT_GT(stats.dropped, 0U);
   EXPECT_EQ(stats.clients, 2U) << "the slow client is behind, not gone";
-  std::printf("[ bench    ] slow client: %d pushes, %llu dropped for it; other client answered %zu times, worst %.2f ms\n",
-              kPushes, static_cast<unsigned long long>(stats.dropped), ms.size(),
-              ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end()));
+  std::printf(
+      "[ bench    ] slow client: %d pushes, %llu dropped for it; other client answered %zu times, worst %.2f ms\n",
+      kPushes, static_cast<unsigned long long>(stats.dropped), ms.size(),
+      ms.empty() ? 0.0 : *std::max_element(ms.begin(), ms.end()));
 
   // Now the slow one reads: every push either arrived or was counted in "lagged".
   std::uint64_t received = 0, dropped = 0, lagged_pushes = 0;
@@ -661,8 +662,8 @@ class SousveildTest : public ::testing::Test {
   void SetUp() override {
     if (auto why = testing::missing_privilege(); !why.empty()) GTEST_SKIP() << why;
     m_socket = m_dir.path() / "sousveil.sock";
-    m_pid = testing::spawn({SOUSVEILD, "--socket", m_socket.string(), "--socket-group", "nogroup", "--rules",
-                            SOUSVEIL_RULES_DIR});
+    m_pid = testing::spawn(
+        {SOUSVEILD, "--socket", m_socket.string(), "--socket-group", "nogroup", "--rules", SOUSVEIL_RULES_DIR});
     for (int i = 0; i < 300; ++i) {
       auto c = Client::connect(m_socket);
       if (c && c->request("hello", json::object(), 1s)) return;

@@ -7,8 +7,8 @@
 namespace sousveil::cli {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 TEST(RemoteStatus, TheAgentsJsonPrintsAsTheSameText) {
   Status s;

@@ -14,8 +14,13 @@ track::Watcher given_watcher(track::WatcherState state) {
   track::Watcher w;
   w.id = 7;
   w.state = state;
-  w.finding = {"keystrokes.input-read", "Reads the keyboard", rules::Severity::High, rules::Category::Keystrokes,
-               "T1056.001", "logkeys reads every key you press", "logkeys"};
+  w.finding = {"keystrokes.input-read",
+               "Reads the keyboard",
+               rules::Severity::High,
+               rules::Category::Keystrokes,
+               "T1056.001",
+               "logkeys reads every key you press",
+               "logkeys"};
   w.process.pid = 4242;
   w.process.start_ticks = 99;
   w.process.comm = "logkeys";
@@ -79,8 +84,13 @@ TEST(FindingPushJson, NamesKindObjectAndTarget) {
   ev.process.ancestry = {{1, "init", "/sbin/init"}};
   ev.target.pid = 77;
   ev.target.uid = 1000;
-  rules::Finding f{"process-memory.ptrace", "Attaches to a process", rules::Severity::High,
-                   rules::Category::ProcessMemory, "", "reads another program's memory", ""};
+  rules::Finding f{"process-memory.ptrace",
+                   "Attaches to a process",
+                   rules::Severity::High,
+                   rules::Category::ProcessMemory,
+                   "",
+                   "reads another program's memory",
+                   ""};
   json j = finding_push_json(f, ev, clock);
   EXPECT_EQ(j["kind"], "process_access");
   EXPECT_EQ(j["object"], "pid 77");
