@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/agent_adapter.h"
 #include "api/client.h"
 #include "api/server.h"
 #include "api/store_history.h"
@@ -634,6 +635,62 @@ TEST_F(ServerTest, AClientThatStopsReadingIsDroppedAfterTheStallTimeout) {
   }
   EXPECT_EQ(stats.clients, 0U);
   EXPECT_GE(stats.disconnected, 1U);
+}
+
+TEST_F(ServerTest, StatusIsPushedEachIntervalToItsSubscribersOnly) {
+  m_options.status_interval = 100ms;
+  start();
+  auto watching = connect();
+  ASSERT_TRUE(watching.subscribe({"status"}));
+  auto other = connect();
+  ASSERT_TRUE(other.subscribe({"lost"}));
+  int statuses = 0;
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (statuses < 2 && std::chrono::steady_clock::now() < deadline) {
+    auto p = watching.next_push(1s);
+    ASSERT_TRUE(p) << p.error().message;
+    if (p->has_value() && (*p)->event == "status") {
+      EXPECT_EQ((*p)->data["mode"], "ebpf");
+      ++statuses;
+    }
+  }
+  EXPECT_EQ(statuses, 2);
+  auto none = other.next_push(0ms);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value()) << "a client not subscribed to status gets none";
+}
+
+TEST_F(ServerTest, ApiSinkPublishesSensorChangesLossesAndWatchers) {
+  start();
+  ApiSink sink;
+  sink.set_server(m_server.get());
+  auto c = connect();
+  ASSERT_TRUE(c.subscribe({"sensor", "lost", "watcher"}));
+  track::WatcherChange change{track::Change::Ended, {}};
+  change.watcher.id = 9;
+  change.watcher.state = track::WatcherState::Ended;
+  change.watcher.finding.category = rules::Category::Camera;
+  change.watcher.end_reason = "device closed";
+  on_server([&] {
+    sink.on_sensor({"x11", SensorState::Failed, "cannot open display :0"});
+    sink.on_lost("device", 17);
+    sink.on_watcher(change);
+  });
+  std::vector<Push> got;
+  while (got.size() < 3) {
+    auto p = c.next_push(2s);
+    ASSERT_TRUE(p && p->has_value());
+    got.push_back(**p);
+  }
+  EXPECT_EQ(got[0].event, "sensor");
+  EXPECT_EQ(got[0].data["state"], "failed");
+  EXPECT_EQ(got[0].data["detail"], "cannot open display :0");
+  EXPECT_EQ(got[1].event, "lost");
+  EXPECT_EQ(got[1].data["count"], 17);
+  EXPECT_EQ(got[2].event, "watcher");
+  EXPECT_EQ(got[2].data["change"], "ended");
+  EXPECT_EQ(got[2].data["end_reason"], "device closed");
+  EXPECT_EQ(got[2].data["category"], "camera");
 }
 
 TEST_F(ServerTest, BenchPublishToClientLatency) {
