@@ -143,6 +143,7 @@ std::string usage() {
          "           --json            machine-readable\n"
          "           --duration SECS   how long to watch before reporting (default 1)\n"
          "  rules    check, test and list rules: see 'sousveil rules help'\n"
+         "  notify   desktop notifications for new watchers: see 'sousveil notify --help'\n"
          "  config   check or show a sousveild config file: see 'sousveil config help'\n"
          "  version  print the version\n"
          "  help     this text\n"
