@@ -132,7 +132,7 @@ Result<void> Notifier::on_watcher(const nlohmann::json& w, Clock::time_point now
       return make_error(std::string("watcher push: \"") + key + "\" missing or not a string");
   if (!w.contains("process") || !w["process"].is_object())
     return make_error("watcher push: \"process\" missing or not an object");
-  if (auto pid = w["process"].find("pid"); pid != w["process"].end() && !pid->is_number_unsigned())
+  if (auto pid = w["process"].find("pid"); pid != w["process"].end() && !(pid->is_number_integer() && pid->get<std::int64_t>() >= 0))
     return make_error("watcher push: \"process.pid\" is not a non-negative number");
   if (*change != "new") {
     ++m_ignored;

@@ -132,7 +132,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"BadGroup", "api:\n  socket_group: \"Bad Group\"\n", "api.socket_group: 'Bad Group' is not a valid"},
         BadCase{"SocketPathTooLong",
                 "api:\n  socket: /run/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n",
-                "api.socket: path is 119 bytes; at most 107 fit here"},
+                "api.socket: path is 117 bytes; at most 107 fit here"},
         BadCase{"BadLevel", "log:\n  level: loud\n", "log.level: 'loud' is not one of trace, debug"},
         BadCase{"BadSeverity", "notify:\n  min_severity: urgent\n", "notify.min_severity: 'urgent' is not one of"},
         BadCase{"SetTwice", "api:\n  client_queue: 32\n  client_queue: 64\n",
