@@ -395,6 +395,12 @@ void Server::publish(std::string_view topic, const json& data) {
   for (auto& s : targets) s->send_push(line);
 }
 
+bool Server::has_subscribers(std::string_view topic) const {
+  for (const auto& [id, s] : m_sessions)
+    if (s->subscribed(topic)) return true;
+  return false;
+}
+
 ServerStats Server::stats() const {
   ServerStats s = m_stats;
   s.clients = m_sessions.size();

@@ -85,6 +85,8 @@ class Server {
   // peer's scope. Call on the io_context's thread.
   void publish(std::string_view topic, const nlohmann::json& data);
 
+  // Whether any client listens to topic: lets callers skip building the JSON.
+  bool has_subscribers(std::string_view topic) const;
   ServerStats stats() const;
   const ServerOptions& options() const { return m_options; }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "cli/history_cmd.h"
 #include "cli/config_cmd.h"
 #include "cli/rules_cmd.h"
 #include "notify/notify_cmd.h"
@@ -13,6 +14,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "rules")
     return sousveil::cli::run_rules_command({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "history")
+    return sousveil::cli::run_history_command({args.begin() + 1, args.end()});
   if (!args.empty() && args[0] == "config")
     return sousveil::cli::run_config_command({args.begin() + 1, args.end()});
   if (!args.empty() && args[0] == "notify")

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// sousveild: the agent, as a systemd service or in the foreground.
+// sousveild: the agent, as a systemd service or in the foreground; serves the socket API.
 #include <cstdio>
 #include <string>
 
@@ -13,10 +13,14 @@ int main(int argc, char** argv) {
     else if (a == "--no-bpf") options.no_bpf = true;
     else if (a == "--rules" && i + 1 < argc) options.rules.emplace_back(argv[++i]);
     else if (a == "--config" && i + 1 < argc) options.config_path = argv[++i];
+    else if (a == "--socket" && i + 1 < argc) options.socket = argv[++i];
+    else if (a == "--socket-group" && i + 1 < argc) options.socket_group = argv[++i];
+    else if (a == "--no-socket") options.no_socket = true;
     else if (a == "--foreground") continue;  // the only mode: systemd runs it as Type=notify
     else {
       std::fprintf(stderr,
-                   "sousveild: unknown flag '%s' (known: --config PATH, --no-bpf, --rules PATH, --foreground, -v)\n",
+                   "sousveild: unknown flag '%s' (known: --config PATH, --no-bpf, --rules PATH, --socket PATH, "
+                   "--socket-group NAME, --no-socket, --foreground, -v)\n",
                    argv[i]);
       return 2;
     }

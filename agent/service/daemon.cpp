@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "api/agent_adapter.h"
 #include "common/logging.h"
 #include "output/event_json.h"
 #include "service/journal.h"
@@ -74,12 +75,35 @@ int run_daemon(const DaemonOptions& options) {
   sinks.add(journal ? static_cast<EventSink&>(journal_sink) : static_cast<EventSink&>(log_sink));
 
   Notifier notifier;
-  Agent agent(io, agent_options(cfg, options), sinks);
+  // The socket is claimed before the sensors load, so a second agent fails fast.
+  api::AgentBackend backend;
+  api::ApiSink api_sink(&sinks);
+  std::unique_ptr<api::Server> server;
+  if (cfg.api.enabled && !options.no_socket) {
+    api::ServerOptions so;
+    so.socket_path = options.socket.value_or(cfg.api.socket);
+    so.group = options.socket_group.value_or(cfg.api.socket_group);
+    so.audit_group = cfg.api.audit_group;
+    so.max_queue = cfg.api.client_queue;
+#ifdef SOUSVEIL_VERSION
+    so.version = SOUSVEIL_VERSION;
+#endif
+    server = std::make_unique<api::Server>(io, so, backend);
+    if (auto r = server->start(); !r) {
+      log->critical("cannot serve the socket API: {}", r.error().message);
+      notifier.status("cannot serve the socket API: " + r.error().message);
+      return 1;
+    }
+    api_sink.set_server(server.get());
+  }
+  Agent agent(io, agent_options(cfg, options), api_sink);
   if (auto r = agent.start(); !r) {
     log->critical("cannot start: {}", r.error().message);
     notifier.status("cannot start: " + r.error().message);
+    if (server) server->stop();
     return 1;
   }
+  backend.attach(agent);
   if (options.on_ready) options.on_ready(agent, cfg, sinks);
 
   std::string config_error;  // the last failed reload, shown in STATUS until fixed
@@ -132,6 +156,7 @@ int run_daemon(const DaemonOptions& options) {
   watchdog.stop();
   agent.flush();
   log->info("stopped: {}", to_json(agent.status()).dump());
+  if (server) server->stop();
   agent.stop();
   return 0;
 }

@@ -44,6 +44,9 @@ struct DaemonOptions {
   bool no_bpf = false;
   std::vector<std::filesystem::path> rules;
   bool verbose = false;
+  std::optional<std::filesystem::path> socket;  // --socket: overrides api.socket
+  std::optional<std::string> socket_group;      // --socket-group: overrides api.socket_group
+  bool no_socket = false;                       // --no-socket: overrides api.enabled
   // Where the integrator wires the store and the socket API: called after the
   // agent is up and before READY=1, with the config in force.
   std::function<void(Agent&, const config::Config&, FanOutSink&)> on_ready;

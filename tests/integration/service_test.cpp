@@ -174,7 +174,8 @@ pid_t spawn_daemon(const std::vector<std::string>& argv, const std::map<std::str
 TEST(Service, ReadyAfterSensorsWatchdogFedFromTheLoopAndStoppedWhenStopped) {
   if (auto why = missing_privilege(); !why.empty()) GTEST_SKIP() << why;
   auto dir = temp_dir();
-  write_file(dir / "sousveil.conf", "log:\n  level: info\nhousekeeping:\n  interval: 1s\n");
+  const std::string api = "api:\n  socket: " + (dir / "agent.sock").string() + "\n";
+  write_file(dir / "sousveil.conf", api + "log:\n  level: info\nhousekeeping:\n  interval: 1s\n");
   DatagramSocket notify(dir / "notify.sock");
   ASSERT_TRUE(notify.ok());
 
@@ -206,7 +207,7 @@ TEST(Service, ReadyAfterSensorsWatchdogFedFromTheLoopAndStoppedWhenStopped) {
 
   // Reload with a bad config: RELOADING=1, then READY=1 again with the old
   // config in force and the error in STATUS.
-  write_file(dir / "sousveil.conf", "log:\n  level: loud\n");
+  write_file(dir / "sousveil.conf", "log:\n  level: loud\n");  // line 2, column 10
   ASSERT_EQ(::kill(d.pid, SIGHUP), 0);
   EXPECT_TRUE(notify.wait_for("RELOADING=1", std::chrono::seconds(5)));
   auto again = notify.wait_for("READY=1", std::chrono::seconds(10));
@@ -218,7 +219,7 @@ TEST(Service, ReadyAfterSensorsWatchdogFedFromTheLoopAndStoppedWhenStopped) {
   EXPECT_TRUE(notify.wait_for("WATCHDOG=1", milliseconds(2000)));
 
   // A good config again clears the error.
-  write_file(dir / "sousveil.conf", "log:\n  level: warn\n");
+  write_file(dir / "sousveil.conf", api + "log:\n  level: warn\n");
   ASSERT_EQ(::kill(d.pid, SIGHUP), 0);
   auto fixed = notify.wait_for("READY=1", std::chrono::seconds(10));
   ASSERT_TRUE(fixed);
@@ -298,7 +299,7 @@ TEST(Service, JournalEntriesCarryRuleSeverityPidExe) {
   Collector journal(journal_socket_bound);
   auto dir = temp_dir();
   DatagramSocket notify(dir / "notify.sock");
-  write_file(dir / "sousveil.conf", "log:\n  level: info\n");
+  write_file(dir / "sousveil.conf", "log:\n  level: info\napi:\n  socket: " + (dir / "agent.sock").string() + "\n");
   Daemon d;
   d.pid = spawn_daemon({SOUSVEILD, "--config", (dir / "sousveil.conf").string()},
                        {{"NOTIFY_SOCKET", (dir / "notify.sock").string()}, {"INVOCATION_ID", "0123456789abcdef"}});
