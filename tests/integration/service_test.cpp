@@ -192,6 +192,8 @@ TEST(Service, ReadyAfterSensorsWatchdogFedFromTheLoopAndStoppedWhenStopped) {
   EXPECT_NE(ready->find("STATUS=watching (ebpf)"), std::string::npos) << *ready;
   EXPECT_NE(ready->find("sensors up"), std::string::npos) << *ready;
   for (const auto& m : before) EXPECT_EQ(m.find("WATCHDOG=1"), std::string::npos) << "fed before ready: " << m;
+  // The socket API is served where the config says.
+  EXPECT_TRUE(fs::is_socket(dir / "agent.sock")) << "api.socket from the config not served";
 
   // 400 ms watchdog: fed every 200 ms, so about 7 in 1.5 s.
   int fed = notify.count("WATCHDOG=1", milliseconds(1500));
