@@ -152,6 +152,8 @@ std::string usage() {
          "  rules    check, test and list rules: see 'sousveil rules help'\n"
          "  history  stored findings and watchers; 'history verify' checks the hash chain:\n"
          "           see 'sousveil history --help'\n"
+         "  notify   desktop notifications for new watchers: see 'sousveil notify --help'\n"
+         "  config   check or show a sousveild config file: see 'sousveil config help'\n"
          "  version  print the version\n"
          "  help     this text\n"
          "\n"

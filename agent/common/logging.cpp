@@ -32,6 +32,19 @@ void init(Sink sink, spdlog::level::level_enum level) {
   spdlog::drop_all();
 }
 
+void init(spdlog::sink_ptr sink, spdlog::level::level_enum level) {
+  std::lock_guard lock(g_mutex);
+  g_sink = std::move(sink);
+  g_level = level;
+  spdlog::drop_all();
+}
+
+void set_level(spdlog::level::level_enum level) {
+  std::lock_guard lock(g_mutex);
+  g_level = level;
+  spdlog::apply_all([level](const std::shared_ptr<spdlog::logger>& l) { l->set_level(level); });
+}
+
 std::shared_ptr<spdlog::logger> get(std::string_view component) {
   std::lock_guard lock(g_mutex);
   std::string name(component);

@@ -15,6 +15,12 @@ enum class Sink { Stderr, Null };
 // Creates the shared sink and sets the level for every component logger.
 void init(Sink sink, spdlog::level::level_enum level);
 
+// Sends every component's lines to this sink instead (journald under systemd).
+void init(spdlog::sink_ptr sink, spdlog::level::level_enum level);
+
+// Changes the level of every component logger, present and future (config reload).
+void set_level(spdlog::level::level_enum level);
+
 // One named logger per component ("bpf", "libbpf", "enrich", "agent", ...).
 std::shared_ptr<spdlog::logger> get(std::string_view component);
 

@@ -6,7 +6,9 @@
 
 #include "cli/cli.h"
 #include "cli/history_cmd.h"
+#include "cli/config_cmd.h"
 #include "cli/rules_cmd.h"
+#include "notify/notify_cmd.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -14,6 +16,10 @@ int main(int argc, char** argv) {
     return sousveil::cli::run_rules_command({args.begin() + 1, args.end()});
   if (!args.empty() && args[0] == "history")
     return sousveil::cli::run_history_command({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "config")
+    return sousveil::cli::run_config_command({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "notify")
+    return sousveil::notify::run_notify_command({args.begin() + 1, args.end()});
   auto options = sousveil::cli::parse(args);
   if (!options) {
     std::fprintf(stderr, "sousveil: %s\n", options.error().message.c_str());
