@@ -101,6 +101,10 @@ class Agent {
   const BootClock& clock() const { return m_clock; }
   // Reads what is already in the ring buffer and the counters now.
   void flush();
+  // A part around the agent (the history store) reports its state in status.
+  void report_sensor(std::string_view name, SensorState state, std::string detail) {
+    set_sensor(name, state, std::move(detail));
+  }
 
  private:
   struct Step {

@@ -16,11 +16,13 @@ int main(int argc, char** argv) {
     else if (a == "--socket" && i + 1 < argc) options.socket = argv[++i];
     else if (a == "--socket-group" && i + 1 < argc) options.socket_group = argv[++i];
     else if (a == "--no-socket") options.no_socket = true;
+    else if (a == "--store" && i + 1 < argc) options.store = argv[++i];
+    else if (a == "--no-store") options.no_store = true;
     else if (a == "--foreground") continue;  // the only mode: systemd runs it as Type=notify
     else {
       std::fprintf(stderr,
                    "sousveild: unknown flag '%s' (known: --config PATH, --no-bpf, --rules PATH, --socket PATH, "
-                   "--socket-group NAME, --no-socket, --foreground, -v)\n",
+                   "--socket-group NAME, --no-socket, --store PATH, --no-store, --foreground, -v)\n",
                    argv[i]);
       return 2;
     }

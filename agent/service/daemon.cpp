@@ -69,42 +69,29 @@ int run_daemon(const DaemonOptions& options) {
 
   boost::asio::io_context io(1);
   BootClock clock;
-  FanOutSink sinks;
   LogSink log_sink(clock);
   JournalSink journal_sink(clock);
-  sinks.add(journal ? static_cast<EventSink&>(journal_sink) : static_cast<EventSink&>(log_sink));
-
   Notifier notifier;
-  // The socket is claimed before the sensors load, so a second agent fails fast.
-  api::AgentBackend backend;
-  api::ApiSink api_sink(&sinks);
-  std::unique_ptr<api::Server> server;
-  if (cfg.api.enabled && !options.no_socket) {
-    api::ServerOptions so;
-    so.socket_path = options.socket.value_or(cfg.api.socket);
-    so.group = options.socket_group.value_or(cfg.api.socket_group);
-    so.audit_group = cfg.api.audit_group;
-    so.max_queue = cfg.api.client_queue;
+
+  HostOptions host_options;
+  if (options.store) cfg.store.path = *options.store;
+  if (options.no_store) cfg.store.enabled = false;
+  host_options.config = cfg;
+  host_options.agent = agent_options(cfg, options);
+  host_options.serve = cfg.api.enabled && !options.no_socket;
+  host_options.socket_path = options.socket.value_or(cfg.api.socket);
+  host_options.socket_group = options.socket_group.value_or(cfg.api.socket_group);
+  host_options.log_sink = journal ? static_cast<EventSink*>(&journal_sink) : &log_sink;
 #ifdef SOUSVEIL_VERSION
-    so.version = SOUSVEIL_VERSION;
+  host_options.version = SOUSVEIL_VERSION;
 #endif
-    server = std::make_unique<api::Server>(io, so, backend);
-    if (auto r = server->start(); !r) {
-      log->critical("cannot serve the socket API: {}", r.error().message);
-      notifier.status("cannot serve the socket API: " + r.error().message);
-      return 1;
-    }
-    api_sink.set_server(server.get());
-  }
-  Agent agent(io, agent_options(cfg, options), api_sink);
-  if (auto r = agent.start(); !r) {
+  Host host(io, std::move(host_options));
+  if (auto r = host.start(); !r) {
     log->critical("cannot start: {}", r.error().message);
     notifier.status("cannot start: " + r.error().message);
-    if (server) server->stop();
     return 1;
   }
-  backend.attach(agent);
-  if (options.on_ready) options.on_ready(agent, cfg, sinks);
+  Agent& agent = host.agent();
 
   std::string config_error;  // the last failed reload, shown in STATUS until fixed
   auto current_status = [&] {
@@ -156,8 +143,7 @@ int run_daemon(const DaemonOptions& options) {
   watchdog.stop();
   agent.flush();
   log->info("stopped: {}", to_json(agent.status()).dump());
-  if (server) server->stop();
-  agent.stop();
+  host.stop();
   return 0;
 }
 

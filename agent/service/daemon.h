@@ -4,6 +4,8 @@
 // reload config and rules (a bad config keeps the old one), journald output.
 #pragma once
 
+#include "service/host.h"
+
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -14,27 +16,6 @@
 #include "core/agent.h"
 
 namespace sousveil::service {
-
-// Passes each callback to every sink added, in order.
-class FanOutSink final : public EventSink {
- public:
-  void add(EventSink& sink) { m_sinks.push_back(&sink); }
-  void on_event(const EnrichedEvent& e, const std::vector<rules::Finding>& f) override {
-    for (auto* s : m_sinks) s->on_event(e, f);
-  }
-  void on_watcher(const track::WatcherChange& c) override {
-    for (auto* s : m_sinks) s->on_watcher(c);
-  }
-  void on_lost(std::string_view category, std::uint64_t count) override {
-    for (auto* s : m_sinks) s->on_lost(category, count);
-  }
-  void on_sensor(const SensorStatus& sensor) override {
-    for (auto* s : m_sinks) s->on_sensor(sensor);
-  }
-
- private:
-  std::vector<EventSink*> m_sinks;
-};
 
 struct DaemonOptions {
   // --config PATH: must exist and be valid. Unset: the default path when it
@@ -47,9 +28,8 @@ struct DaemonOptions {
   std::optional<std::filesystem::path> socket;  // --socket: overrides api.socket
   std::optional<std::string> socket_group;      // --socket-group: overrides api.socket_group
   bool no_socket = false;                       // --no-socket: overrides api.enabled
-  // Where the integrator wires the store and the socket API: called after the
-  // agent is up and before READY=1, with the config in force.
-  std::function<void(Agent&, const config::Config&, FanOutSink&)> on_ready;
+  std::optional<std::filesystem::path> store;   // --store: overrides store.path
+  bool no_store = false;                        // --no-store: overrides store.enabled
 };
 
 // The config the daemon would start with, or the error that stops it.

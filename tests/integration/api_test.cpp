@@ -720,7 +720,8 @@ class SousveildTest : public ::testing::Test {
     if (auto why = testing::missing_privilege(); !why.empty()) GTEST_SKIP() << why;
     m_socket = m_dir.path() / "sousveil.sock";
     m_pid = testing::spawn(
-        {SOUSVEILD, "--socket", m_socket.string(), "--socket-group", "nogroup", "--rules", SOUSVEIL_RULES_DIR});
+        {SOUSVEILD, "--socket", m_socket.string(), "--socket-group", "nogroup", "--rules", SOUSVEIL_RULES_DIR,
+         "--store", (m_dir.path() / "history.db").string()});
     for (int i = 0; i < 300; ++i) {
       auto c = Client::connect(m_socket);
       if (c && c->request("hello", json::object(), 1s)) return;

@@ -174,7 +174,8 @@ pid_t spawn_daemon(const std::vector<std::string>& argv, const std::map<std::str
 TEST(Service, ReadyAfterSensorsWatchdogFedFromTheLoopAndStoppedWhenStopped) {
   if (auto why = missing_privilege(); !why.empty()) GTEST_SKIP() << why;
   auto dir = temp_dir();
-  const std::string api = "api:\n  socket: " + (dir / "agent.sock").string() + "\n";
+  const std::string api = "api:\n  socket: " + (dir / "agent.sock").string() + "\nstore:\n  path: " +
+                          (dir / "history.db").string() + "\n";
   write_file(dir / "sousveil.conf", api + "log:\n  level: info\nhousekeeping:\n  interval: 1s\n");
   DatagramSocket notify(dir / "notify.sock");
   ASSERT_TRUE(notify.ok());
@@ -301,7 +302,8 @@ TEST(Service, JournalEntriesCarryRuleSeverityPidExe) {
   Collector journal(journal_socket_bound);
   auto dir = temp_dir();
   DatagramSocket notify(dir / "notify.sock");
-  write_file(dir / "sousveil.conf", "log:\n  level: info\napi:\n  socket: " + (dir / "agent.sock").string() + "\n");
+  write_file(dir / "sousveil.conf", "log:\n  level: info\napi:\n  socket: " + (dir / "agent.sock").string() +
+                                        "\nstore:\n  path: " + (dir / "history.db").string() + "\n");
   Daemon d;
   d.pid = spawn_daemon({SOUSVEILD, "--config", (dir / "sousveil.conf").string()},
                        {{"NOTIFY_SOCKET", (dir / "notify.sock").string()}, {"INVOCATION_ID", "0123456789abcdef"}});
