@@ -537,7 +537,9 @@ Frame compose(const Snapshot& snap, const UiState& ui, int rows, int cols, doubl
   x = 0;
   for (int p = 0; p < kPageCount; ++p) {
     bool cur = static_cast<int>(ui.page) == p && !ui.help;
-    std::string t = fmt::format("{}{} {}{}", cur ? "[" : " ", p + 1, page_title(static_cast<Page>(p)), cur ? "]" : " ");
+    // The last page's full title is long: the tab says "Blind spots".
+    std::string_view title = p == static_cast<int>(Page::BlindSpots) ? "Blind spots" : page_title(static_cast<Page>(p));
+    std::string t = fmt::format("{}{} {}{}", cur ? "[" : " ", p + 1, title, cur ? "]" : " ");
     x = f.put(l.tabs.y, x, t, cur ? Style::Selected : Style::Normal) + 1;
   }
   if (!ui.filter.empty() && !ui.editing_filter) {
