@@ -492,6 +492,24 @@ int list_rows(const UiState& ui, int rows, int cols) {
   return std::max(1, l.list.h - (ui.page == Page::Health || ui.page == Page::BlindSpots ? 0 : header));
 }
 
+void clamp_scroll(UiState& ui, const Snapshot& snap, int rows, int cols, double now) {
+  bool watcher_page = ui.page == Page::Watchers || ui.page == Page::Posture;
+  bool open = watcher_page && ui.detail_open.value_or(detail_by_default(rows, cols));
+  Layout l = compute_layout(rows, cols, open);
+  if (ui.page == Page::Health || ui.page == Page::BlindSpots) {
+    int n = static_cast<int>(ui.page == Page::Health ? health_page(snap, l.list.w).size()
+                                                     : blind_spot_page(snap, l.list.w).size());
+    ui.scroll = std::clamp(ui.scroll, 0, std::max(0, n - l.list.h));
+  }
+  if (!l.detail.empty()) {
+    auto rows_v = visible_watchers(snap, ui);
+    int n = ui.selected < static_cast<int>(rows_v.size())
+                ? static_cast<int>(detail_lines(*rows_v[static_cast<std::size_t>(ui.selected)], l.detail.w - 1, now).size())
+                : 0;
+    ui.detail_scroll = std::clamp(ui.detail_scroll, 0, std::max(0, n - l.detail.h));
+  }
+}
+
 Frame compose(const Snapshot& snap, const UiState& ui, int rows, int cols, double now) {
   Frame f(rows, cols);
   bool watcher_page = ui.page == Page::Watchers || ui.page == Page::Posture;

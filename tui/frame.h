@@ -53,6 +53,9 @@ Frame compose(const Snapshot& snap, const UiState& ui, int rows, int cols, doubl
 // The rows the list shows at this size (for PgUp/PgDn and scrolling).
 int list_rows(const UiState& ui, int rows, int cols);
 
+// Keeps the scroll of text pages and of the detail pane within their text.
+void clamp_scroll(UiState& ui, const Snapshot& snap, int rows, int cols, double now);
+
 // Parts shared with --once.
 std::string indicator_text(const Indicator& ind, bool unicode);
 std::string health_text(const Health& h);

@@ -165,6 +165,23 @@ TEST_F(FrameTest, OtherPages) {
   EXPECT_TRUE(contains(compose(*snap(), ui, 24, 80, kNow).text(), "KEYS (any key closes this help)"));
 }
 
+TEST_F(FrameTest, ScrollStaysWithinTheText) {
+  UiState ui;
+  ui.page = Page::BlindSpots;
+  ui.scroll = 1 << 20;  // End
+  clamp_scroll(ui, *snap(), 14, 80, kNow);
+  EXPECT_GT(ui.scroll, 0);
+  EXPECT_LT(ui.scroll, 100);
+  std::string last = compose(*snap(), ui, 14, 80, kNow).text();
+  EXPECT_TRUE(contains(last, "sousveil sees who captures here"));  // the last blind spot
+  ui.page = Page::Watchers;
+  ui.detail_open = true;
+  ui.detail_scroll = 1 << 20;
+  clamp_scroll(ui, *snap(), 24, 80, kNow);
+  EXPECT_LT(ui.detail_scroll, 100);
+  EXPECT_TRUE(contains(compose(*snap(), ui, 24, 80, kNow).text(), "ps -o pid,user,lstart,args"));
+}
+
 TEST_F(FrameTest, TooSmallStillShowsHealth) {
   UiState ui;
   Frame f = compose(*snap(), ui, 8, 30, kNow);
