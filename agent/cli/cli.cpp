@@ -10,6 +10,7 @@
 #include "core/runner.h"
 #include "output/event_json.h"
 #include "output/finding_json.h"
+#include "tui/dash.h"
 
 #ifndef SOUSVEIL_VERSION
 #define SOUSVEIL_VERSION "0.0.0"
@@ -142,6 +143,10 @@ std::string usage() {
          "  status   what is loaded, what failed and why, events seen and lost\n"
          "           --json            machine-readable\n"
          "           --duration SECS   how long to watch before reporting (default 1)\n"
+         "  dash     the terminal dashboard: who is watching, since when, and why\n"
+         "           --socket PATH     the agent's socket (default /run/sousveil/sousveil.sock)\n"
+         "           --once            print a plain-text snapshot and exit\n"
+         "           --json            print the snapshot as JSON and exit\n"
          "  rules    check, test and list rules: see 'sousveil rules help'\n"
          "  version  print the version\n"
          "  help     this text\n"
@@ -163,6 +168,7 @@ Result<Options> parse(const std::vector<std::string>& args) {
   const std::string& cmd = args[0];
   if (cmd == "events") o.command = Command::Events;
   else if (cmd == "status") o.command = Command::Status;
+  else if (cmd == "dash") o.command = Command::Dash;
   else if (cmd == "version" || cmd == "--version") o.command = Command::Version;
   else if (cmd == "help" || cmd == "--help" || cmd == "-h") o.command = Command::Help;
   else return make_error("unknown command '" + cmd + "'; try 'sousveil help'");
@@ -175,7 +181,12 @@ Result<Options> parse(const std::vector<std::string>& args) {
     else if (a == "--no-snapshot" && (takes(Command::Events) || takes(Command::Status))) o.snapshot = false;
     else if (a == "--pretty" && takes(Command::Events)) o.pretty = true;
     else if (a == "--process-events" && takes(Command::Events)) o.process_events = true;
-    else if (a == "--json" && takes(Command::Status)) o.json = true;
+    else if (a == "--json" && (takes(Command::Status) || takes(Command::Dash))) o.json = true;
+    else if (a == "--once" && takes(Command::Dash)) o.once = true;
+    else if (a == "--socket" && takes(Command::Dash)) {
+      if (i + 1 >= args.size()) return make_error("--socket needs the path of the agent's socket");
+      o.socket = args[++i];
+    }
     else if (a == "--no-rules" && (takes(Command::Events) || takes(Command::Status))) o.use_rules = false;
     else if (a == "--ratelimit-ms" && (takes(Command::Events) || takes(Command::Status))) {
       if (i + 1 >= args.size()) return make_error("--ratelimit-ms needs a number of milliseconds");
@@ -209,6 +220,13 @@ int run(const Options& o) {
   switch (o.command) {
     case Command::Events: return run_events(o);
     case Command::Status: return run_status(o);
+    case Command::Dash: {
+      tui::DashOptions d;
+      if (!o.socket.empty()) d.socket_path = o.socket;
+      d.once = o.once;
+      d.json = o.json;
+      return tui::run_dash(d);
+    }
     case Command::Version: std::cout << "sousveil " << SOUSVEIL_VERSION << "\n"; return 0;
     case Command::Help: std::cout << usage(); return 0;
   }
