@@ -33,8 +33,8 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string not_running(const std::string& detail) {
-  return "agent not running \u2014 reconnecting\u2026 (" + detail + ")";
+std::string not_running(const std::string& detail, bool retrying = true) {
+  return std::string("agent not running") + (retrying ? " \u2014 reconnecting\u2026" : "") + " (" + detail + ")";
 }
 
 // One connection to the agent, feeding the model: hello, subscribe, then the
@@ -103,7 +103,9 @@ class Session {
 // line the health bar shows.
 class Connector {
  public:
-  Connector(const DashOptions& o, Session& s) : m_options(o), m_session(s), m_path(o.socket_path) {}
+  // retrying: the interactive dashboard tries again every second; --once does not.
+  Connector(const DashOptions& o, Session& s, bool retrying)
+      : m_options(o), m_session(s), m_path(o.socket_path), m_retrying(retrying) {}
 
   Result<void> connect() {
     api::ConnectFailure why = api::ConnectFailure::None;
@@ -118,18 +120,23 @@ class Connector {
         r = m_session.open(m_path, &why);
         if (r) return r;
       } else {
-        return make_error(not_running(r.error().message + "; " + p.error().message));
+        return make_error(not_running(r.error().message + "; " + p.error().message, m_retrying));
       }
     }
     if (why == api::ConnectFailure::PermissionDenied)
-      return make_error("cannot reach the agent \u2014 retrying\u2026 (" + r.error().message + ")");
-    return make_error(not_running(r.error().message));
+      return make_error(std::string("cannot reach the agent") + (m_retrying ? " \u2014 retrying\u2026" : "") + " (" +
+                        r.error().message + ")");
+    if (!nobody)
+      return make_error(std::string("cannot talk to the agent") + (m_retrying ? " \u2014 retrying\u2026" : "") +
+                        " (" + r.error().message + ")");
+    return make_error(not_running(r.error().message, m_retrying));
   }
 
  private:
   const DashOptions& m_options;
   Session& m_session;
   std::filesystem::path m_path;
+  bool m_retrying;
   bool m_tried_embedded = false;
 };
 
@@ -175,7 +182,7 @@ int run_once(const DashOptions& o) {
   logging::init(logging::Sink::Stderr, spdlog::level::warn);
   DashModel model;
   Session session(model);
-  Connector connector(o, session);
+  Connector connector(o, session, false);
   if (auto r = connector.connect(); !r) {
     std::fprintf(stderr, "sousveil dash: %s\n", r.error().message.c_str());
     return 1;
@@ -190,8 +197,14 @@ void load_history(Session& session, DashModel& model, const UiState& ui) {
   nlohmann::json params = {{"limit", kHistoryLimit}};
   if (!ui.history_category.empty()) params["category"] = ui.history_category;
   auto r = session.request("history", params);
-  if (r) model.on_history(*r);
-  else model.on_history_error(r.error().message);
+  if (r) {
+    model.on_history(*r);
+    return;
+  }
+  // The client's error reads "code: message"; the page says "history unavailable: " already.
+  std::string why = r.error().message;
+  if (why.starts_with("unavailable: ")) why.erase(0, 13);
+  model.on_history_error(why);
 }
 
 int run_interactive(const DashOptions& o) {
@@ -208,7 +221,7 @@ int run_interactive(const DashOptions& o) {
 
   DashModel model;
   Session session(model);
-  Connector connector(o, session);
+  Connector connector(o, session, true);
   UiState ui;
   ui.unicode = term.unicode();
   ui.colour = term.colour();
@@ -224,6 +237,7 @@ int run_interactive(const DashOptions& o) {
       next_retry = Clock::now() + kRetryEvery;
     }
     auto snap = model.snapshot();
+    ui.detail_default = detail_by_default(term.rows(), term.cols());
     follow_selection(ui, *snap, list_rows(ui, term.rows(), term.cols()));
     clamp_scroll(ui, *snap, term.rows(), term.cols(), unix_now());
     term.present(compose(*snap, ui, term.rows(), term.cols(), unix_now()));

@@ -220,23 +220,26 @@ void draw_history(Frame& f, const Rect& r, const Snapshot& snap, const UiState& 
 std::vector<std::pair<std::string, Style>> health_page(const Snapshot& snap, int width) {
   std::vector<std::pair<std::string, Style>> out;
   const auto& h = snap.health;
-  auto add_wrapped = [&](const std::string& text, Style st, const std::string& indent = "") {
+  // prefix on the first line, its width of spaces before the others.
+  auto add_wrapped = [&](const std::string& prefix, const std::string& text, Style st) {
+    int pw = display_width(prefix);
     bool first = true;
-    for (const auto& l : wrap(text, width - static_cast<int>(indent.size())))
-      out.emplace_back((first ? "" : indent) + l, st), first = false;
+    for (const auto& l : wrap(text, std::max(10, width - pw)))
+      out.emplace_back((first ? prefix : std::string(static_cast<std::size_t>(pw), ' ')) + l, st), first = false;
   };
+
   out.emplace_back("CONNECTION", Style::Header);
-  if (h.connected) add_wrapped("  connected" + (h.user.empty() ? "" : " as " + h.user) +
+  if (h.connected) add_wrapped("  ", "connected" + (h.user.empty() ? "" : " as " + h.user) +
                                    (h.scope == "own" ? " (you see your own session and system-wide capture)"
-                                    : h.scope == "all" ? " (you see everything)" : ""), Style::Good, "    ");
-  else add_wrapped("  " + h.connection, Style::Bad, "    ");
+                                    : h.scope == "all" ? " (you see everything)" : ""), Style::Good);
+  else add_wrapped("  ", h.connection, Style::Bad);
   out.emplace_back("", Style::Normal);
   out.emplace_back("AGENT", Style::Header);
   if (h.have_status) {
     out.emplace_back(fmt::format("  version {}, mode {} ({} fidelity), up {}", h.version, h.mode, h.fidelity,
                                  format_duration(h.uptime_s)), Style::Normal);
     out.emplace_back(fmt::format("  rules loaded: {}", h.rules_loaded), Style::Normal);
-    if (!h.rules_error.empty()) add_wrapped("  rules problem: " + h.rules_error, Style::Warn, "    ");
+    if (!h.rules_error.empty()) add_wrapped("  rules problem: ", h.rules_error, Style::Warn);
   } else {
     out.emplace_back("  no status yet", Style::Dim);
   }
@@ -244,8 +247,7 @@ std::vector<std::pair<std::string, Style>> health_page(const Snapshot& snap, int
   out.emplace_back(fmt::format("SENSORS ({} running, {} not running)", h.sensors_running, h.sensors_failed), Style::Header);
   for (const auto& s : h.sensors) {
     bool ok = s.state == "running" || s.state == "done";
-    add_wrapped(fmt::format("  {:<12} {:<9} {}", s.name, s.state, s.detail), ok ? Style::Normal : Style::Warn,
-                std::string(25, ' '));
+    add_wrapped(fmt::format("  {:<12} {:<9} ", s.name, s.state), s.detail, ok ? Style::Normal : Style::Warn);
   }
   out.emplace_back("", Style::Normal);
   out.emplace_back("COMPLETENESS", Style::Header);
@@ -254,8 +256,8 @@ std::vector<std::pair<std::string, Style>> health_page(const Snapshot& snap, int
                    h.pushes_dropped ? Style::Warn : Style::Normal);
   if (h.incomplete()) out.emplace_back("  the view may be incomplete", Style::Warn);
   if (h.malformed)
-    add_wrapped(fmt::format("  messages from the agent this dashboard could not read: {} (last: {})", h.malformed,
-                            h.last_malformed), Style::Warn, "    ");
+    add_wrapped("  ", fmt::format("messages from the agent this dashboard could not read: {} (last: {})", h.malformed,
+                                  h.last_malformed), Style::Warn);
   out.emplace_back("", Style::Normal);
   out.emplace_back(fmt::format("RECENT FINDINGS ({})", snap.recent_findings.size()), Style::Header);
   for (std::size_t i = 0; i < snap.recent_findings.size() && i < 20; ++i) {

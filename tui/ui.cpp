@@ -162,7 +162,7 @@ Action handle_key(UiState& ui, int key, const Snapshot& snap, int list_rows) {
     case '/': ui.editing_filter = true; return Action::Redraw;
     case kKeyEscape:
       if (!ui.filter.empty()) ui.filter.clear();
-      else if (ui.detail_open.value_or(false)) ui.detail_open = false;
+      else if (ui.detail_open.value_or(ui.detail_default)) ui.detail_open = false;
       else return Action::None;
       break;
     case kKeyUp:
@@ -175,7 +175,7 @@ Action handle_key(UiState& ui, int key, const Snapshot& snap, int list_rows) {
     case 'g': move_to(0); break;
     case kKeyEnd:
     case 'G': move_to(scroll_page ? 1 << 20 : n - 1); break;
-    case kKeyEnter: ui.detail_open = !ui.detail_open.value_or(false); ui.detail_scroll = 0; break;
+    case kKeyEnter: ui.detail_open = !ui.detail_open.value_or(ui.detail_default); ui.detail_scroll = 0; break;
     case ']': ui.detail_scroll += 3; break;
     case '[': ui.detail_scroll = std::max(0, ui.detail_scroll - 3); break;
     case kKeyTab: return switch_page(static_cast<Page>((static_cast<int>(ui.page) + 1) % kPageCount));

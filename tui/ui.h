@@ -22,7 +22,8 @@ struct UiState {
   std::optional<std::uint64_t> selected_id;  // follows the watcher when the list reorders
   int selected = 0;                          // index into the visible (filtered) rows
   int scroll = 0;                            // first visible row of the list or page
-  std::optional<bool> detail_open;           // nullopt: the size decides (detail_by_default)
+  std::optional<bool> detail_open;           // nullopt: the size decides (detail_default)
+  bool detail_default = false;               // detail_by_default() at the current size
   int detail_scroll = 0;
   std::string filter;
   bool editing_filter = false;

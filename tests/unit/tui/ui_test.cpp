@@ -104,5 +104,15 @@ TEST_F(UiTest, PagesHelpAndQuit) {
   EXPECT_EQ(handle_key(ui, 'q', *s, 10), Action::Quit);
 }
 
+TEST_F(UiTest, EnterClosesADetailPaneTheSizeOpened) {
+  UiState ui;
+  ui.detail_default = true;  // a large terminal shows it without asking
+  auto s = m_model.snapshot();
+  handle_key(ui, kKeyEnter, *s, 10);
+  EXPECT_EQ(ui.detail_open, false);
+  handle_key(ui, kKeyEnter, *s, 10);
+  EXPECT_EQ(ui.detail_open, true);
+}
+
 }  // namespace
 }  // namespace sousveil::tui
