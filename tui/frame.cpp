@@ -479,7 +479,7 @@ std::vector<std::pair<std::string, Style>> detail_lines(const WatcherRow& w, int
        "was collected about you (article 15).",
        Style::Normal, 2);
   section("SEE THE SAME FROM A SHELL");
-  para(fmt::format("sousveil watchers --json | jq '.[] | select(.id=={})'", w.id), Style::Normal, 2);
+  para(fmt::format("sousveil watchers --json | jq '.watchers[] | select(.id=={})'", w.id), Style::Normal, 2);
   if (w.pid) {
     para(fmt::format("ls -l /proc/{}/fd", w.pid), Style::Normal, 2);
     para(fmt::format("ps -o pid,user,lstart,args -p {}", w.pid), Style::Normal, 2);

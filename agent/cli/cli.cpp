@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "common/logging.h"
+#include "cli/remote.h"
 #include "core/runner.h"
 #include "output/event_json.h"
 #include "output/finding_json.h"
@@ -116,7 +117,8 @@ int run_events(const Options& o) {
 }
 
 int run_status(const Options& o) {
-  // No daemon socket yet: start an agent, let it run briefly, report.
+  // A running agent answers over its socket; otherwise start one briefly and report.
+  if (auto remote = remote_status(o)) return *remote;
   NullSink sink;
   RunOptions run;
   run.agent = agent_options(o);
@@ -143,6 +145,11 @@ std::string usage() {
          "  status   what is loaded, what failed and why, events seen and lost\n"
          "           --json            machine-readable\n"
          "           --duration SECS   how long to watch before reporting (default 1)\n"
+         "           (asks the running agent over --socket when one answers; flags that change\n"
+         "           how to watch run a private agent instead)\n"
+         "  watchers what is watching now and what watched recently, from the running agent\n"
+         "           --json            the agent's reply as JSON\n"
+         "           --state S         active, ended or all (default all)\n"
          "  dash     the terminal dashboard: who is watching, since when, and why\n"
          "           --socket PATH     the agent's socket (default /run/sousveil/sousveil.sock)\n"
          "           --once            print a plain-text snapshot and exit\n"
@@ -159,6 +166,7 @@ std::string usage() {
          "  --no-rules     events only, no findings\n"
          "  --ratelimit-ms N  fold repeats of one (process, kind, object) within N ms\n"
          "                 into one event (default 1000; 0 reports every one)\n"
+         "  --socket PATH  the agent's socket (default /run/sousveil/sousveil.sock)\n"
          "  -v, --verbose  debug logging on stderr, libbpf's messages included\n";
 }
 
@@ -169,6 +177,7 @@ Result<Options> parse(const std::vector<std::string>& args) {
   if (cmd == "events") o.command = Command::Events;
   else if (cmd == "status") o.command = Command::Status;
   else if (cmd == "dash") o.command = Command::Dash;
+  else if (cmd == "watchers") o.command = Command::Watchers;
   else if (cmd == "version" || cmd == "--version") o.command = Command::Version;
   else if (cmd == "help" || cmd == "--help" || cmd == "-h") o.command = Command::Help;
   else return make_error("unknown command '" + cmd + "'; try 'sousveil help'");
@@ -181,11 +190,16 @@ Result<Options> parse(const std::vector<std::string>& args) {
     else if (a == "--no-snapshot" && (takes(Command::Events) || takes(Command::Status))) o.snapshot = false;
     else if (a == "--pretty" && takes(Command::Events)) o.pretty = true;
     else if (a == "--process-events" && takes(Command::Events)) o.process_events = true;
-    else if (a == "--json" && (takes(Command::Status) || takes(Command::Dash))) o.json = true;
+    else if (a == "--json" && (takes(Command::Status) || takes(Command::Watchers) || takes(Command::Dash))) o.json = true;
     else if (a == "--once" && takes(Command::Dash)) o.once = true;
-    else if (a == "--socket" && takes(Command::Dash)) {
-      if (i + 1 >= args.size()) return make_error("--socket needs the path of the agent's socket");
-      o.socket = args[++i];
+    else if (a == "--socket" && (takes(Command::Status) || takes(Command::Watchers) || takes(Command::Dash))) {
+      if (i + 1 >= args.size()) return make_error("--socket needs a path");
+      o.socket_path = args[++i];
+    } else if (a == "--state" && takes(Command::Watchers)) {
+      if (i + 1 >= args.size()) return make_error("--state needs active, ended or all");
+      o.watcher_state = args[++i];
+      if (o.watcher_state != "active" && o.watcher_state != "ended" && o.watcher_state != "all")
+        return make_error("--state takes active, ended or all, not '" + o.watcher_state + "'");
     }
     else if (a == "--no-rules" && (takes(Command::Events) || takes(Command::Status))) o.use_rules = false;
     else if (a == "--ratelimit-ms" && (takes(Command::Events) || takes(Command::Status))) {
@@ -220,9 +234,10 @@ int run(const Options& o) {
   switch (o.command) {
     case Command::Events: return run_events(o);
     case Command::Status: return run_status(o);
+    case Command::Watchers: return run_watchers(o);
     case Command::Dash: {
       tui::DashOptions d;
-      if (!o.socket.empty()) d.socket_path = o.socket;
+      d.socket_path = o.socket_path;
       d.once = o.once;
       d.json = o.json;
       return tui::run_dash(d);

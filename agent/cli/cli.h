@@ -10,7 +10,7 @@
 
 namespace sousveil::cli {
 
-enum class Command { Events, Status, Dash, Version, Help };
+enum class Command { Events, Status, Watchers, Dash, Version, Help };
 
 struct Options {
   Command command = Command::Help;
@@ -24,9 +24,9 @@ struct Options {
   std::vector<std::string> rule_sources;  // --rules, in order; empty: the defaults
   std::optional<std::chrono::milliseconds> duration;
   std::optional<std::chrono::milliseconds> ratelimit;
-  // dash
-  std::string socket;  // --socket; empty: the default socket
-  bool once = false;   // --once: a plain-text snapshot
+  std::string socket_path = "/run/sousveil/sousveil.sock";  // the running agent's API
+  std::string watcher_state = "all";                        // watchers --state
+  bool once = false;  // dash --once: a plain-text snapshot
 };
 
 // Parses `sousveil <command> [flags]`. An unknown command or flag, or a bad

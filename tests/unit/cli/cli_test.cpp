@@ -61,11 +61,12 @@ TEST(ParseCli, DefaultsOfABareCommand) {
 TEST(ParseCli, DashFlags) {
   auto o = parsed({"dash", "--socket", "/tmp/sv.sock", "--once"});
   EXPECT_EQ(o.command, Command::Dash);
-  EXPECT_EQ(o.socket, "/tmp/sv.sock");
+  EXPECT_EQ(o.socket_path, "/tmp/sv.sock");
   EXPECT_TRUE(o.once);
   EXPECT_FALSE(o.json);
   EXPECT_TRUE(parsed({"dash", "--json"}).json);
   EXPECT_THAT(refusal({"dash", "--socket"}), HasSubstr("--socket needs"));
+  EXPECT_EQ(parsed({"dash"}).socket_path, "/run/sousveil/sousveil.sock");
   EXPECT_THAT(refusal({"events", "--once"}), HasSubstr("'--once'"));
   EXPECT_THAT(refusal({"dash", "--pretty"}), HasSubstr("'--pretty'"));
 }
