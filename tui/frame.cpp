@@ -244,9 +244,10 @@ std::vector<std::pair<std::string, Style>> health_page(const Snapshot& snap, int
     out.emplace_back("  no status yet", Style::Dim);
   }
   out.emplace_back("", Style::Normal);
-  out.emplace_back(fmt::format("SENSORS ({} running, {} not running)", h.sensors_running, h.sensors_failed), Style::Header);
+  out.emplace_back(fmt::format("SENSORS ({} running, {} failed, {} off)", h.sensors_running, h.sensors_failed,
+                               h.sensors_off), Style::Header);
   for (const auto& s : h.sensors) {
-    bool ok = s.state == "running" || s.state == "done";
+    bool ok = s.ok() || s.redundant();
     add_wrapped(fmt::format("  {:<12} {:<9} ", s.name, s.state), s.detail, ok ? Style::Normal : Style::Warn);
   }
   out.emplace_back("", Style::Normal);
@@ -394,9 +395,9 @@ std::string health_text(const Health& h) {
                       h.fidelity.empty() || h.fidelity == "full" ? "" : " (" + h.fidelity + " fidelity)",
                       h.sensors_running);
     if (h.sensors_failed) {
-      out += fmt::format(", {} not running", h.sensors_failed);
+      out += fmt::format(", {} failed", h.sensors_failed);
       for (const auto& s : h.sensors)
-        if (s.state != "running" && s.state != "done") {
+        if (!s.ok() && s.state != "disabled") {
           out += " (" + s.name + ": " + (s.detail.empty() ? s.state : s.detail) + ")";
           break;  // the health page lists the others
         }

@@ -48,6 +48,15 @@ bool watcher_order(const WatcherRow& a, const WatcherRow& b) {
   return a.id > b.id;
 }
 
+void count_sensors(Health& h) {
+  h.sensors_running = h.sensors_failed = h.sensors_off = 0;
+  for (const auto& x : h.sensors) {
+    if (x.ok()) ++h.sensors_running;
+    else if (x.state == "disabled") ++h.sensors_off;
+    else ++h.sensors_failed;
+  }
+}
+
 }  // namespace
 
 Severity severity_from(std::string_view s) {
@@ -150,16 +159,13 @@ bool DashModel::on_status(const json& s) {
   h.fidelity = str(s, "fidelity");
   h.uptime_s = num<double>(s, "uptime_s").value_or(0);
   h.sensors.clear();
-  h.sensors_running = h.sensors_failed = 0;
   if (auto it = s.find("sensors"); it != s.end() && it->is_array()) {
     for (const auto& x : *it) {
       if (!x.is_object()) continue;
-      SensorRow row{str(x, "name"), str(x, "state"), str(x, "detail")};
-      if (row.state == "running" || row.state == "done") ++h.sensors_running;
-      else ++h.sensors_failed;
-      h.sensors.push_back(std::move(row));
+      h.sensors.push_back(SensorRow{str(x, "name"), str(x, "state"), str(x, "detail")});
     }
   }
+  count_sensors(h);
   std::uint64_t lost = 0;
   if (auto e = s.find("events"); e != s.end() && e->is_object()) lost = num<std::uint64_t>(*e, "lost_total").value_or(0);
   m_status_lost = lost;
@@ -269,9 +275,7 @@ bool DashModel::on_sensor(const json& s) {
                          [&](const SensorRow& x) { return x.name == row.name; });
   if (it == m_health.sensors.end()) m_health.sensors.push_back(row);
   else *it = row;
-  m_health.sensors_running = m_health.sensors_failed = 0;
-  for (const auto& x : m_health.sensors)
-    (x.state == "running" || x.state == "done") ? ++m_health.sensors_running : ++m_health.sensors_failed;
+  count_sensors(m_health);
   touch();
   return true;
 }
@@ -410,7 +414,7 @@ std::vector<BlindSpot> blind_spots(const Health& h) {
   if (!h.connected && !h.connection.empty())
     out.push_back({"everything, right now", "the dashboard is not connected to the agent: " + h.connection});
   for (const auto& s : h.sensors)
-    if (s.state != "running" && s.state != "done")
+    if (!s.ok() && !s.redundant())
       out.push_back({"what the " + s.name + " sensor watches", s.state + (s.detail.empty() ? "" : ": " + s.detail)});
   if (h.mode == "fallback")
     out.push_back({"short-lived opens, ioctls, reads and memory access",

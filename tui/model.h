@@ -83,6 +83,9 @@ struct SensorRow {
   std::string name;
   std::string state;  // running, done, failed, disabled
   std::string detail;
+  bool ok() const { return state == "running" || state == "done"; }
+  // Off on purpose because another sensor covers it ("not needed: eBPF is running").
+  bool redundant() const { return state == "disabled" && detail.starts_with("not needed"); }
 };
 
 struct Indicator {
@@ -103,7 +106,8 @@ struct Health {
   double uptime_s = 0;
   std::vector<SensorRow> sensors;
   std::size_t sensors_running = 0;
-  std::size_t sensors_failed = 0;  // failed or disabled: each one is a blind spot
+  std::size_t sensors_failed = 0;  // could not start or stopped working: each one is a blind spot
+  std::size_t sensors_off = 0;     // disabled (by choice, or not needed)
   std::uint64_t events_lost = 0;   // from the status, plus "lost" pushes since
   std::uint64_t pushes_dropped = 0;  // "lagged": the agent dropped messages for this client
   std::uint64_t malformed = 0;       // messages from the agent this view could not read

@@ -66,7 +66,8 @@ nlohmann::json once_json(const Snapshot& snap) {
                  {"fidelity", h.fidelity},
                  {"sensors", sensors},
                  {"sensors_running", h.sensors_running},
-                 {"sensors_not_running", h.sensors_failed},
+                 {"sensors_failed", h.sensors_failed},
+                 {"sensors_off", h.sensors_off},
                  {"events_lost", h.events_lost},
                  {"incomplete", h.incomplete()},
                  {"rules_error", h.rules_error}};

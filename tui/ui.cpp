@@ -78,7 +78,8 @@ void follow_selection(UiState& ui, const Snapshot& snap, int list_rows) {
   int n = row_count(snap, ui);
   if (ui.page == Page::Watchers || ui.page == Page::Posture) {
     auto rows = visible_watchers(snap, ui);
-    if (ui.selected_id) {
+    if (!ui.pinned) ui.selected = 0;
+    else if (ui.selected_id) {
       auto it = std::find_if(rows.begin(), rows.end(), [&](const WatcherRow* w) { return w->id == *ui.selected_id; });
       if (it != rows.end()) ui.selected = static_cast<int>(it - rows.begin());
     }
@@ -120,6 +121,7 @@ Action handle_key(UiState& ui, int key, const Snapshot& snap, int list_rows) {
     }
     ui.selected = 0;
     ui.scroll = 0;
+    ui.pinned = false;
     ui.selected_id.reset();
     follow_selection(ui, snap, list_rows);
     return Action::Redraw;
@@ -137,6 +139,7 @@ Action handle_key(UiState& ui, int key, const Snapshot& snap, int list_rows) {
       return;
     }
     ui.selected = std::clamp(index, 0, std::max(0, n - 1));
+    ui.pinned = ui.selected > 0;
     ui.selected_id.reset();
     if (ui.page == Page::Watchers || ui.page == Page::Posture) {
       auto rows = visible_watchers(snap, ui);
@@ -149,6 +152,7 @@ Action handle_key(UiState& ui, int key, const Snapshot& snap, int list_rows) {
   auto switch_page = [&](Page p) {
     Action a = (p == Page::History && ui.page != Page::History) ? Action::LoadHistory : Action::Redraw;
     ui.page = p;
+    ui.pinned = false;
     ui.selected = 0;
     ui.scroll = 0;
     ui.selected_id.reset();

@@ -20,6 +20,7 @@ struct UiState {
   Page page = Page::Watchers;
   bool help = false;
   std::optional<std::uint64_t> selected_id;  // follows the watcher when the list reorders
+  bool pinned = false;  // the person moved off the top: keep their watcher; else the newest stays selected
   int selected = 0;                          // index into the visible (filtered) rows
   int scroll = 0;                            // first visible row of the list or page
   std::optional<bool> detail_open;           // nullopt: the size decides (detail_default)

@@ -155,7 +155,7 @@ TEST_F(FrameTest, OtherPages) {
                        "history unavailable: unavailable: the agent runs without a store"));
   ui.page = Page::Health;
   std::string health = compose(*snap(), ui, 40, 120, kNow).text();
-  EXPECT_TRUE(contains(health, "SENSORS (1 running, 1 not running)"));
+  EXPECT_TRUE(contains(health, "SENSORS (1 running, 1 failed, 0 off)"));
   EXPECT_TRUE(contains(health, "no X display"));
   ui.page = Page::BlindSpots;
   std::string blind = compose(*snap(), ui, 40, 120, kNow).text();
@@ -215,7 +215,7 @@ TEST_F(FrameTest, OnceTextForAFixture) {
       "POSTURE:\n"
       "  no posture findings\n"
       "\n"
-      "HEALTH: agent 0.1.0 \u00B7 ebpf \u00B7 sensors: 1 running, 1 not running (x11: no X display: DISPLAY is not set) \u00B7 events lost: 0\n"
+      "HEALTH: agent 0.1.0 \u00B7 ebpf \u00B7 sensors: 1 running, 1 failed (x11: no X display: DISPLAY is not set) \u00B7 events lost: 0\n"
       "  bpf          running   tracepoints attached\n"
       "  x11          failed    no X display: DISPLAY is not set\n"
       "\n"

@@ -145,6 +145,26 @@ TEST(DashModel, BlindSpotsNameFailedSensorsFallbackAndLoss) {
   EXPECT_TRUE(has("hardware keyloggers"));  // a limit of the method, always listed
 }
 
+TEST(DashModel, ASensorOffBecauseAnotherCoversItIsNoBlindSpot) {
+  DashModel m;
+  m.on_connected();
+  auto st = given_status(0, "running");
+  st["sensors"].push_back({{"name", "proc-scan"}, {"state", "disabled"}, {"detail", "not needed: eBPF is running"}});
+  st["sensors"].push_back({{"name", "dbus"}, {"state", "disabled"}, {"detail", "switched off in the config"}});
+  m.on_status(st);
+  auto s = m.snapshot();
+  EXPECT_EQ(s->health.sensors_running, 2u);
+  EXPECT_EQ(s->health.sensors_failed, 0u);
+  EXPECT_EQ(s->health.sensors_off, 2u);
+  bool proc = false, dbus = false;
+  for (const auto& b : s->blind_spots) {
+    proc = proc || b.what.find("proc-scan") != std::string::npos;
+    dbus = dbus || b.what.find("dbus") != std::string::npos;
+  }
+  EXPECT_FALSE(proc);
+  EXPECT_TRUE(dbus);
+}
+
 TEST(DashModel, DisconnectIsShownAndReconnectClearsIt) {
   DashModel m;
   m.on_connected();

@@ -59,6 +59,18 @@ TEST_F(UiTest, SelectionFollowsTheWatcherWhenTheListChanges) {
   EXPECT_EQ(ui.selected_id, 28u);
 }
 
+TEST_F(UiTest, AtTheTopTheNewestStaysSelected) {
+  UiState ui;
+  auto s = m_model.snapshot();
+  follow_selection(ui, *s, 10);
+  ASSERT_EQ(ui.selected_id, 30u);
+  m_model.on_push(push("watcher", given_watcher(31, "camera", "active", "high", "2026-11-29T09:59:00Z")));
+  s = m_model.snapshot();
+  follow_selection(ui, *s, 10);
+  EXPECT_EQ(ui.selected, 0);
+  EXPECT_EQ(ui.selected_id, 31u);
+}
+
 TEST_F(UiTest, FilterEditing) {
   UiState ui;
   auto s = m_model.snapshot();
