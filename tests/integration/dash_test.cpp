@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -24,21 +25,29 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::run_capture;
 
+// The program the tests run: head, copied under this name.
+constexpr const char* kProgram = "svdash-head";
+
 // One private tmux server (-L) per test, so nothing touches the user's.
 class Tmux {
  public:
   explicit Tmux(std::string server) : m_server(std::move(server)) {}
-  ~Tmux() { tmux({"kill-server"}); }
+  ~Tmux() { quiet({"kill-server"}); }
 
-  testing::Output tmux(std::vector<std::string> args) {
-    std::vector<std::string> argv = {"/usr/bin/tmux", "-L", m_server, "-f", "/dev/null"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return run_capture(argv, std::chrono::seconds(10));
+  std::vector<std::string> argv(const std::vector<std::string>& args) const {
+    std::vector<std::string> out = {"/usr/bin/tmux", "-L", m_server, "-f", "/dev/null"};
+    out.insert(out.end(), args.begin(), args.end());
+    return out;
+  }
+  testing::Output tmux(const std::vector<std::string>& args) { return run_capture(argv(args), std::chrono::seconds(10)); }
+  // For commands that may start the tmux server: it would hold a capture pipe open forever.
+  int quiet(const std::vector<std::string>& args) {
+    int status = testing::wait_child(testing::spawn(argv(args)));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   bool start(int cols, int rows, const std::string& command) {
-    auto r = tmux({"new-session", "-d", "-s", "dash", "-x", std::to_string(cols), "-y", std::to_string(rows),
-                   "-e", "LANG=C.UTF-8", command});
-    return r.exit_code == 0;
+    return quiet({"new-session", "-d", "-s", "dash", "-x", std::to_string(cols), "-y", std::to_string(rows), "-e",
+                  "LANG=C.UTF-8", command}) == 0;
   }
   std::string screen() { return tmux({"capture-pane", "-p", "-t", "dash"}).out; }
   void keys(const std::string& k) { tmux({"send-keys", "-t", "dash", k}); }
@@ -110,7 +119,9 @@ class DashTest : public ::testing::Test {
     m_agent = -1;
   }
   void start_loop() {
-    m_loop = testing::spawn({"/bin/sh", "-c", "while :; do head -c1 /dev/vcs >/dev/null; sleep 0.2; done"});
+    fs::copy_file("/usr/bin/head", m_dir / kProgram, fs::copy_options::overwrite_existing);
+    m_loop = testing::spawn(
+        {"/bin/sh", "-c", "while :; do " + (m_dir / kProgram).string() + " -c1 /dev/vcs >/dev/null; sleep 0.2; done"});
   }
   void stop_loop() {
     if (m_loop <= 0) return;
@@ -136,23 +147,38 @@ TEST_F(DashTest, ShowsAWatcherLiveFollowsItEndsAndSurvivesTheAgentRestarting) {
 
   // Connected: the health line names the agent and its mode; nobody watches yet.
   ASSERT_TRUE(tmux.wait_text("agent 0.1.0")) << tmux.last();
-  EXPECT_TRUE(line_has(tmux.last(), {"[keys ]", "[screen ]"})) << tmux.last();
+  // All nine indicators on one row, lit (upper case) or not.
+  std::string lower = tmux.last();
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_TRUE(line_has(lower, {"[keys", "[screen", "[camera", "[mic", "[clip", "[term", "[khook", "[remote", "[rec"}))
+      << tmux.last();
 
   // A real program reads the console text: it appears, named, with its category.
+  // (A copy of head under a name of its own: other programs on the machine may read the console too.)
   auto t0 = std::chrono::steady_clock::now();
   start_loop();
-  ASSERT_TRUE(tmux.wait_for([](const std::string& s) { return line_has(s, {"head", "screen"}); })) << tmux.last();
+  ASSERT_TRUE(tmux.wait_for([](const std::string& s) { return line_has(s, {kProgram, "screen"}); })) << tmux.last();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   std::printf("dash: a new watcher showed in the dashboard %lld ms after the loop started\n", static_cast<long long>(ms));
-  EXPECT_TRUE(line_has(tmux.last(), {"head", "root", "screen"})) << tmux.last();
+  EXPECT_TRUE(line_has(tmux.last(), {kProgram, "root", "screen"})) << tmux.last();
 
-  // Select it and open the detail pane.
-  tmux.keys("Home");
+  // Other programs on the machine may be listed too: filter down to head.
+  // 120x40 shows the detail pane of the selected watcher without asking.
+  tmux.keys("/");
+  for (char c : std::string(kProgram)) tmux.keys(std::string(1, c));
+  tmux.keys("Enter");
+  ASSERT_TRUE(tmux.wait_text(std::string("filter: ") + kProgram)) << tmux.last();
   tmux.keys("Down");
-  tmux.keys("Up");
+  ASSERT_TRUE(tmux.wait_for([](const std::string& s) {
+    return s.find("WHAT IT CAN SEE") != std::string::npos && s.find("/dev/vcs") != std::string::npos &&
+           s.find(std::string("/") + kProgram) != std::string::npos;
+  })) << tmux.last();
+  // Enter closes the pane and opens it again.
+  tmux.keys("Enter");
+  ASSERT_TRUE(tmux.wait_for([](const std::string& s) { return s.find("WHAT IT CAN SEE") == std::string::npos; }))
+      << tmux.last();
   tmux.keys("Enter");
   ASSERT_TRUE(tmux.wait_text("WHAT IT CAN SEE")) << tmux.last();
-  EXPECT_TRUE(tmux.wait_text("/dev/vcs")) << tmux.last();
 
   // 80x24: the strip on the first row, health and keys on the last two.
   tmux.resize(80, 24);
@@ -176,10 +202,10 @@ TEST_F(DashTest, ShowsAWatcherLiveFollowsItEndsAndSurvivesTheAgentRestarting) {
     return line_has(s, {"PROGRAM", "\u2502"}) && s.find("WHAT YOU CAN DO") != std::string::npos;
   })) << tmux.last();
 
-  // The loop stops: the watchers end and the indicator goes out.
+  // The loop stops: its watchers end (no active row is left; "●" marks the active ones).
   stop_loop();
   ASSERT_TRUE(tmux.wait_for([](const std::string& s) {
-    return line_has(s, {"[screen ]"}) && line_has(s, {"head", "ended"});
+    return !line_has(s, {"\u25CF " + std::string(kProgram)}) && line_has(s, {kProgram, "ended"});
   }, 15s)) << tmux.last();
 
   // The agent goes away: the dashboard says so and keeps trying.
@@ -209,7 +235,7 @@ TEST_F(DashTest, OnceAndJsonPrintASnapshot) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     snap = nlohmann::json::parse(r.out);
     for (const auto& w : snap["watchers"])
-      if (w["process"]["exe"] == "/usr/bin/head") seen = true;
+      if (w["process"]["exe"] == (m_dir / kProgram).string()) seen = true;
     if (!seen) std::this_thread::sleep_for(200ms);
   }
   EXPECT_TRUE(seen) << snap.dump(2);
@@ -222,7 +248,7 @@ TEST_F(DashTest, OnceAndJsonPrintASnapshot) {
   EXPECT_NE(text.out.find("WATCHERS:"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("HEALTH: agent"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("WHAT CANNOT BE SEEN:"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("head"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find(kProgram), std::string::npos) << text.out;
   stop_loop();
 
   // No agent: a clear error naming the socket, exit 1.
