@@ -2,13 +2,12 @@
 #include "api/client.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <array>
 #include <cerrno>
@@ -113,7 +112,8 @@ Result<Client> Client::connect(const std::filesystem::path& path, ConnectFailure
 
 Result<void> Client::send_all(std::string_view data, Deadline deadline) {
   while (!data.empty()) {
-    if (!connected()) return make_error("not connected to the agent" + (m_close_reason.empty() ? "" : ": " + m_close_reason));
+    if (!connected())
+      return make_error("not connected to the agent" + (m_close_reason.empty() ? "" : ": " + m_close_reason));
     ssize_t n = ::send(m_fd, data.data(), data.size(), MSG_NOSIGNAL);
     if (n > 0) {
       data.remove_prefix(static_cast<std::size_t>(n));
@@ -135,8 +135,8 @@ Result<void> Client::send_all(std::string_view data, Deadline deadline) {
 }
 
 Result<bool> Client::read_some(Deadline deadline) {
-  if (!connected()) return make_error("the connection to the agent is closed" +
-                                      (m_close_reason.empty() ? "" : ": " + m_close_reason));
+  if (!connected())
+    return make_error("the connection to the agent is closed" + (m_close_reason.empty() ? "" : ": " + m_close_reason));
   std::array<char, 64 * 1024> buf;
   bool waited = false;
   for (;;) {
@@ -171,9 +171,10 @@ void Client::take_lines() {
   while (auto line = m_lines.next()) {
     if (line->too_large) {
       // Nothing to hand on; a reply this large would be an agent bug.
-      m_replies.push_back(json{{"id", nullptr},
-                               {"ok", false},
-                               {"error", {{"code", "internal"}, {"message", "a line from the agent exceeded 64 MiB"}}}});
+      m_replies.push_back(
+          json{{"id", nullptr},
+               {"ok", false},
+               {"error", {{"code", "internal"}, {"message", "a line from the agent exceeded 64 MiB"}}}});
       continue;
     }
     json j = json::parse(line->text, nullptr, false);

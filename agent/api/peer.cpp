@@ -16,17 +16,23 @@
 namespace sousveil::api {
 namespace {
 
-constexpr std::array<std::string_view, 9> kSystemWide{"keystrokes", "screen",      "camera",
-                                                      "microphone", "clipboard",   "remote-view",
-                                                      "kernel-hook", "session-recording", "posture"};
+constexpr std::array<std::string_view, 9> kSystemWide{"keystrokes", "screen",      "camera",      "microphone",
+                                                      "clipboard",  "remote-view", "kernel-hook", "session-recording",
+                                                      "posture"};
 
-std::optional<std::uint32_t> uid_field(const nlohmann::json& record, std::string_view object) {
-  auto it = record.find(object);
-  if (it == record.end() || !it->is_object()) return std::nullopt;
-  auto uid = it->find("uid");
-  if (uid == it->end() || !(uid->is_number_unsigned() || uid->is_number_integer())) return std::nullopt;
-  if (uid->get<std::int64_t>() < 0) return std::nullopt;
-  return uid->get<std::uint32_t>();
+std::optional<std::uint32_t> as_uid(const nlohmann::json& j) {
+  if (!(j.is_number_unsigned() || j.is_number_integer())) return std::nullopt;
+  if (j.get<std::int64_t>() < 0 || j.get<std::int64_t>() > 0xffffffffLL) return std::nullopt;
+  return j.get<std::uint32_t>();
+}
+
+// record[object].uid (watchers, findings) or record[flat] (a history row's columns).
+std::optional<std::uint32_t> uid_field(const nlohmann::json& record, std::string_view object, std::string_view flat) {
+  if (auto it = record.find(object); it != record.end() && it->is_object())
+    if (auto uid = it->find("uid"); uid != it->end())
+      if (auto v = as_uid(*uid)) return v;
+  if (auto it = record.find(flat); it != record.end()) return as_uid(*it);
+  return std::nullopt;
 }
 
 // Membership as the process holds it (its gid and supplementary groups) or as
@@ -69,11 +75,16 @@ bool is_system_wide(std::string_view category) {
   return std::find(kSystemWide.begin(), kSystemWide.end(), category) != kSystemWide.end();
 }
 
+const std::vector<std::string>& system_wide_categories() {
+  static const std::vector<std::string> kAll(kSystemWide.begin(), kSystemWide.end());
+  return kAll;
+}
+
 bool visible_to(const nlohmann::json& record, const Peer& peer) {
   if (peer.scope == Scope::All) return true;
   if (!record.is_object()) return false;
-  if (auto uid = uid_field(record, "process"); uid && *uid == peer.uid) return true;
-  if (auto uid = uid_field(record, "target"); uid && *uid == peer.uid) return true;
+  if (auto uid = uid_field(record, "process", "uid"); uid && *uid == peer.uid) return true;
+  if (auto uid = uid_field(record, "target", "target_uid"); uid && *uid == peer.uid) return true;
   auto cat = record.find("category");
   if (cat != record.end() && cat->is_string() && is_system_wide(cat->get_ref<const std::string&>())) return true;
   return false;

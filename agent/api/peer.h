@@ -2,11 +2,10 @@
 // Who is on the other end of a connection, and what they may see.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <sys/types.h>
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,10 +28,12 @@ struct Peer {
 
 // Categories that watch everyone at the machine, so every user may see them.
 bool is_system_wide(std::string_view category);
+const std::vector<std::string>& system_wide_categories();
 
 // Whether a watcher, finding or history row may be shown to the peer: all of it
-// for scope "all"; otherwise the record's process uid ("process":{"uid"}) or its
-// target's ("target":{"uid"}) is the peer's, or its category is system-wide.
+// for scope "all"; otherwise the record's process uid ("process":{"uid"}, or a
+// history row's "uid") or its target's ("target":{"uid"}, or "target_uid") is
+// the peer's, or its category is system-wide.
 // A record with neither uid nor a system-wide category is not shown to "own".
 bool visible_to(const nlohmann::json& record, const Peer& peer);
 

@@ -155,8 +155,7 @@ ParsedRequest parse_request(std::string_view line) {
     return RequestError{nullptr, ErrorCode::BadJson,
                         "the line is not valid JSON: " + (at == std::string::npos ? what : what.substr(at))};
   }
-  if (!j.is_object())
-    return bad(nullptr, fmt::format("a request must be a JSON object, got {}", type_name(j)));
+  if (!j.is_object()) return bad(nullptr, fmt::format("a request must be a JSON object, got {}", type_name(j)));
 
   json id = nullptr;
   auto id_it = j.find("id");
@@ -182,8 +181,7 @@ ParsedRequest parse_request(std::string_view line) {
   if (!method) {
     std::string known;
     for (const auto& [c, name] : kMethodNames) known += (known.empty() ? "" : ", ") + std::string(name);
-    return RequestError{id, ErrorCode::UnknownMethod,
-                        fmt::format("unknown method {} (known: {})", quoted(*m), known)};
+    return RequestError{id, ErrorCode::UnknownMethod, fmt::format("unknown method {} (known: {})", quoted(*m), known)};
   }
 
   Request r;
@@ -225,8 +223,8 @@ std::variant<HistoryQuery, RequestError> parse_history_params(const Request& r) 
     } else if (key == "limit") {
       if (!(v.is_number_integer() || v.is_number_unsigned()) || v.get<std::int64_t>() < 1 ||
           v.get<std::int64_t>() > static_cast<std::int64_t>(kHistoryMaxLimit))
-        return bad(r.id, fmt::format("params.limit must be an integer from 1 to {}, got {}", kHistoryMaxLimit,
-                                     quoted(v)));
+        return bad(r.id,
+                   fmt::format("params.limit must be an integer from 1 to {}, got {}", kHistoryMaxLimit, quoted(v)));
       q.limit = v.get<std::size_t>();
     } else {
       auto s = parse_string(r, key, v);
@@ -235,8 +233,7 @@ std::variant<HistoryQuery, RequestError> parse_history_params(const Request& r) 
       slot = std::get<std::string>(std::move(s));
     }
   }
-  if (q.since_ns && q.until_ns && *q.since_ns > *q.until_ns)
-    return bad(r.id, "params.since is after params.until");
+  if (q.since_ns && q.until_ns && *q.since_ns > *q.until_ns) return bad(r.id, "params.since is after params.until");
   return q;
 }
 
@@ -269,8 +266,8 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
     }
     return v;
   };
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-      s[13] != ':' || s[16] != ':')
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || s[13] != ':' ||
+      s[16] != ':')
     return std::nullopt;
   auto y = digits(0, 4), mo = digits(5, 2), d = digits(8, 2), h = digits(11, 2), mi = digits(14, 2),
        sec = digits(17, 2);
@@ -308,9 +305,7 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view s) {
   return secs * 1'000'000'000 + frac_ns;
 }
 
-std::string dump_compact(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
+std::string dump_compact(const nlohmann::json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::string success_line(const json& id, const json& result) {
   json j = {{"v", kProtocolVersion}, {"id", id}, {"ok", true}, {"result", result}};
@@ -318,10 +313,8 @@ std::string success_line(const json& id, const json& result) {
 }
 
 std::string error_line(const json& id, ErrorCode code, std::string_view message) {
-  json j = {{"v", kProtocolVersion},
-            {"id", id},
-            {"ok", false},
-            {"error", {{"code", to_string(code)}, {"message", message}}}};
+  json j = {
+      {"v", kProtocolVersion}, {"id", id}, {"ok", false}, {"error", {{"code", to_string(code)}, {"message", message}}}};
   return dump_compact(j) + '\n';
 }
 

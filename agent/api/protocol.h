@@ -2,11 +2,10 @@
 // The socket API's wire format (docs/api.md): JSON lines, requests, replies, pushes.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "api/server.h"
 
+#include <fmt/format.h>
 #include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <array>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -23,8 +22,8 @@
 
 namespace sousveil::api {
 
-using nlohmann::json;
 using boost::asio::local::stream_protocol;
+using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -77,7 +76,11 @@ Probe probe_socket(const std::string& path, std::string& detail) {
 class Server::Session : public std::enable_shared_from_this<Server::Session> {
  public:
   Session(Server& server, std::uint64_t id, stream_protocol::socket socket, Peer peer)
-      : m_server(server), m_id(id), m_socket(std::move(socket)), m_peer(std::move(peer)), m_last_progress(Clock::now()) {}
+      : m_server(server),
+        m_id(id),
+        m_socket(std::move(socket)),
+        m_peer(std::move(peer)),
+        m_last_progress(Clock::now()) {}
 
   std::uint64_t id() const { return m_id; }
   const Peer& peer() const { return m_peer; }
@@ -148,27 +151,28 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
 
   void read_next() {
     auto self = shared_from_this();
-    m_socket.async_read_some(boost::asio::buffer(m_read_buf), [self](const boost::system::error_code& ec, std::size_t n) {
-      if (self->m_closed) return;
-      if (ec) {
-        self->close("");  // the client went away
-        return;
-      }
-      self->m_in.append(std::string_view(self->m_read_buf.data(), n));
-      while (auto line = self->m_in.next()) {
-        if (self->m_closed) return;
-        if (line->too_large) {
-          ++self->m_server.m_stats.request_errors;
-          self->send_reply(error_line(nullptr, ErrorCode::TooLarge,
-                                      fmt::format("request line longer than {} bytes; the rest of that line is "
-                                                  "skipped",
-                                                  kMaxRequestBytes)));
-          continue;
-        }
-        self->send_reply(self->m_server.handle_line(*self, line->text));
-      }
-      if (!self->m_closed) self->read_next();
-    });
+    m_socket.async_read_some(
+        boost::asio::buffer(m_read_buf), [self](const boost::system::error_code& ec, std::size_t n) {
+          if (self->m_closed) return;
+          if (ec) {
+            self->close("");  // the client went away
+            return;
+          }
+          self->m_in.append(std::string_view(self->m_read_buf.data(), n));
+          while (auto line = self->m_in.next()) {
+            if (self->m_closed) return;
+            if (line->too_large) {
+              ++self->m_server.m_stats.request_errors;
+              self->send_reply(error_line(nullptr, ErrorCode::TooLarge,
+                                          fmt::format("request line longer than {} bytes; the rest of that line is "
+                                                      "skipped",
+                                                      kMaxRequestBytes)));
+              continue;
+            }
+            self->send_reply(self->m_server.handle_line(*self, line->text));
+          }
+          if (!self->m_closed) self->read_next();
+        });
   }
 
   void write_next() {
@@ -185,16 +189,17 @@ class Server::Session : public std::enable_shared_from_this<Server::Session> {
     m_writing = true;
     m_last_progress = Clock::now();
     auto self = shared_from_this();
-    boost::asio::async_write(m_socket, boost::asio::buffer(m_out), [self](const boost::system::error_code& ec, std::size_t) {
-      self->m_writing = false;
-      if (self->m_closed) return;
-      if (ec) {
-        self->close("");
-        return;
-      }
-      self->m_last_progress = Clock::now();
-      self->write_next();
-    });
+    boost::asio::async_write(m_socket, boost::asio::buffer(m_out),
+                             [self](const boost::system::error_code& ec, std::size_t) {
+                               self->m_writing = false;
+                               if (self->m_closed) return;
+                               if (ec) {
+                                 self->close("");
+                                 return;
+                               }
+                               self->m_last_progress = Clock::now();
+                               self->write_next();
+                             });
   }
 
   Server& m_server;
@@ -221,8 +226,8 @@ Result<void> Server::start() {
   const auto& path = m_options.socket_path;
   const std::string p = path.string();
   if (p.empty() || p.size() >= sizeof(sockaddr_un::sun_path))
-    return make_error(fmt::format("socket path \"{}\" is empty or longer than {} bytes", p,
-                                  sizeof(sockaddr_un::sun_path) - 1));
+    return make_error(
+        fmt::format("socket path \"{}\" is empty or longer than {} bytes", p, sizeof(sockaddr_un::sun_path) - 1));
   std::error_code fec;
   auto dir = path.parent_path();
   if (!dir.empty() && !std::filesystem::exists(dir, fec)) {
@@ -231,12 +236,13 @@ Result<void> Server::start() {
     ::chmod(dir.c_str(), 0755);
   }
 
-  struct stat st{};
+  struct stat st {};
   if (::lstat(p.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode))
-      return make_error(fmt::format("{} exists and is not a socket; not touching it (remove it or choose another "
-                                    "--socket)",
-                                    p));
+      return make_error(
+          fmt::format("{} exists and is not a socket; not touching it (remove it or choose another "
+                      "--socket)",
+                      p));
     std::string detail;
     switch (probe_socket(p, detail)) {
       case Probe::Live:
@@ -265,9 +271,10 @@ Result<void> Server::start() {
     group gr{};
     group* found = nullptr;
     if (::getgrnam_r(m_options.group.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found) {
-      log->warn("socket group missing: group={} path={} effect=\"only root can connect; create the group "
-                "(groupadd --system {}) and restart\"",
-                m_options.group, p, m_options.group);
+      log->warn(
+          "socket group missing: group={} path={} effect=\"only root can connect; create the group "
+          "(groupadd --system {}) and restart\"",
+          m_options.group, p, m_options.group);
     } else if (::chown(p.c_str(), static_cast<uid_t>(-1), found->gr_gid) != 0) {
       return make_error(fmt::format("cannot give {} to group {}: {}", p, m_options.group, std::strerror(errno)));
     }
@@ -292,7 +299,7 @@ void Server::stop() {
   for (auto& [id, s] : sessions) s->close("");
   m_sessions.clear();
   // Remove the socket only if it is the one we made (a newer agent may own the path now).
-  struct stat st{};
+  struct stat st {};
   const std::string p = m_options.socket_path.string();
   if (m_socket_identity && ::lstat(p.c_str(), &st) == 0 && st.st_dev == m_socket_identity->first &&
       st.st_ino == m_socket_identity->second)
@@ -325,8 +332,8 @@ void Server::accept_next() {
         auto id = m_next_session++;
         auto session = std::make_shared<Session>(*this, id, std::move(socket), std::move(*peer));
         m_sessions.emplace(id, session);
-        logging::get("api")->debug("client connected: uid={} pid={} scope={}", session->peer().uid,
-                                   session->peer().pid, to_string(session->peer().scope));
+        logging::get("api")->debug("client connected: uid={} pid={} scope={}", session->peer().uid, session->peer().pid,
+                                   to_string(session->peer().scope));
         session->start();
       }
     }
@@ -368,8 +375,7 @@ void Server::on_timer() {
   }
   for (auto& s : stalled) {
     ++m_stats.disconnected;
-    s->close(fmt::format("has read nothing for {} s with {} messages waiting",
-                         std::chrono::duration_cast<std::chrono::seconds>(m_options.stall_timeout).count(),
+    s->close(fmt::format("has read nothing for over {} ms with {} messages waiting", m_options.stall_timeout.count(),
                          s->queued()));
   }
   if (status_wanted && now - m_last_status >= m_options.status_interval) {
@@ -421,10 +427,11 @@ std::string Server::handle_line(Session& session, const std::string& line) {
     switch (r.method) {
       case Method::Hello: {
         if (!r.params.empty()) return fail(r.id, ErrorCode::BadRequest, "method hello takes no params");
-        return success_line(r.id, {{"server", "sousveild"},
-                                   {"version", m_options.version},
-                                   {"protocol", kProtocolVersion},
-                                   {"peer", {{"uid", peer.uid}, {"user", peer.user}, {"scope", to_string(peer.scope)}}}});
+        return success_line(r.id,
+                            {{"server", "sousveild"},
+                             {"version", m_options.version},
+                             {"protocol", kProtocolVersion},
+                             {"peer", {{"uid", peer.uid}, {"user", peer.user}, {"scope", to_string(peer.scope)}}}});
       }
       case Method::Status:
         if (!r.params.empty()) return fail(r.id, ErrorCode::BadRequest, "method status takes no params");
@@ -464,20 +471,19 @@ std::string Server::handle_line(Session& session, const std::string& line) {
       }
       case Method::Reload: {
         if (!peer.is_root())
-          return fail(r.id, ErrorCode::Forbidden,
-                      fmt::format("reload is for root only (you are uid {})", peer.uid));
+          return fail(r.id, ErrorCode::Forbidden, fmt::format("reload is for root only (you are uid {})", peer.uid));
         if (!r.params.empty()) return fail(r.id, ErrorCode::BadRequest, "method reload takes no params");
         logging::get("api")->info("reload requested: pid={}", peer.pid);
         auto res = m_backend.reload();
         if (!res)
-          return fail(r.id, ErrorCode::Internal,
-                      "reload failed, the old rules stay in force: " + res.error().message);
+          return fail(r.id, ErrorCode::Internal, "reload failed, the old rules stay in force: " + res.error().message);
         return success_line(r.id, *res);
       }
     }
   } catch (const std::exception& e) {
     logging::get("api")->error("request failed: method={} error=\"{}\"", to_string(r.method), e.what());
-    return fail(r.id, ErrorCode::Internal, fmt::format("{} failed inside the agent: {}", to_string(r.method), e.what()));
+    return fail(r.id, ErrorCode::Internal,
+                fmt::format("{} failed inside the agent: {}", to_string(r.method), e.what()));
   }
   return fail(r.id, ErrorCode::Internal, "unhandled method");
 }

@@ -7,13 +7,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -60,7 +59,7 @@ struct ServerOptions {
 struct ServerStats {
   std::size_t clients = 0;
   std::uint64_t accepted = 0;
-  std::uint64_t refused = 0;        // over max_clients
+  std::uint64_t refused = 0;  // over max_clients
   std::uint64_t requests = 0;
   std::uint64_t request_errors = 0;  // answered with an error
   std::uint64_t pushes = 0;          // pushes queued, over all clients

@@ -155,6 +155,8 @@ std::string usage() {
          "           --once            print a plain-text snapshot and exit\n"
          "           --json            print the snapshot as JSON and exit\n"
          "  rules    check, test and list rules: see 'sousveil rules help'\n"
+         "  history  stored findings and watchers; 'history verify' checks the hash chain:\n"
+         "           see 'sousveil history --help'\n"
          "  version  print the version\n"
          "  help     this text\n"
          "\n"

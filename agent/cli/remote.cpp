@@ -105,13 +105,13 @@ std::string watcher_line(const json& w) {
   const json p = w.value("process", json::object());
   std::string since = get<std::string>(w, {"first_seen"});
   if (since.size() >= 19) since = since.substr(0, 10) + " " + since.substr(11, 8);
-  std::string line = fmt::format("#{:<4} {:<6} {:<8} {:<17} {}[{}] ({}) {}; since {}, {} events",
-                                 get<std::uint64_t>(w, {"id"}), get<std::string>(w, {"state"}),
-                                 get<std::string>(w, {"severity"}), get<std::string>(w, {"category"}),
-                                 get<std::string>(p, {"comm"}), get<std::uint32_t>(p, {"pid"}),
-                                 get<std::string>(p, {"user"}), get<std::string>(w, {"title"}), since,
-                                 get<std::uint64_t>(w, {"count"}));
-  if (get<std::string>(w, {"state"}) == "ended") line += fmt::format(", ended: {}", get<std::string>(w, {"end_reason"}));
+  std::string line =
+      fmt::format("#{:<4} {:<6} {:<8} {:<17} {}[{}] ({}) {}; since {}, {} events", get<std::uint64_t>(w, {"id"}),
+                  get<std::string>(w, {"state"}), get<std::string>(w, {"severity"}), get<std::string>(w, {"category"}),
+                  get<std::string>(p, {"comm"}), get<std::uint32_t>(p, {"pid"}), get<std::string>(p, {"user"}),
+                  get<std::string>(w, {"title"}), since, get<std::uint64_t>(w, {"count"}));
+  if (get<std::string>(w, {"state"}) == "ended")
+    line += fmt::format(", ended: {}", get<std::string>(w, {"end_reason"}));
   return line + "\n";
 }
 

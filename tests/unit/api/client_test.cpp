@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "api/client.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include <cstring>
 #include <filesystem>
@@ -17,8 +16,8 @@
 namespace sousveil::api {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 using namespace std::chrono_literals;
 
 // The agent's end of a socketpair, written by hand.

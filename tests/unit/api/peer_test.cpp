@@ -17,7 +17,8 @@ Peer given_peer(std::uint32_t uid, Scope scope) {
   return p;
 }
 
-json given_record(std::string category, std::optional<std::uint32_t> uid, std::optional<std::uint32_t> target_uid = {}) {
+json given_record(std::string category, std::optional<std::uint32_t> uid,
+                  std::optional<std::uint32_t> target_uid = {}) {
   json r = {{"rule", "r"}, {"category", category}, {"process", {{"pid", 10}, {"comm", "x"}}}};
   if (uid) r["process"]["uid"] = *uid;
   if (target_uid) r["target"] = {{"pid", 11}, {"uid", *target_uid}};
@@ -55,11 +56,18 @@ INSTANTIATE_TEST_SUITE_P(
         VisibleCase{"KernelHook", given_record("kernel-hook", 0), given_peer(1000, Scope::Own), true},
         VisibleCase{"SessionRecording", given_record("session-recording", 0), given_peer(1000, Scope::Own), true},
         VisibleCase{"Posture", given_record("posture", std::nullopt), given_peer(1000, Scope::Own), true},
-        VisibleCase{"NoUidNotSystemWide", given_record("terminal", std::nullopt), given_peer(1000, Scope::Own),
-                    false},
+        VisibleCase{"NoUidNotSystemWide", given_record("terminal", std::nullopt), given_peer(1000, Scope::Own), false},
         VisibleCase{"AllSeesOthers", given_record("terminal", 1001), given_peer(1000, Scope::All), true},
         VisibleCase{"RootSeesAll", given_record("injection", 1001), given_peer(0, Scope::All), true},
         VisibleCase{"NotAnObject", json::array(), given_peer(1000, Scope::Own), false},
+        VisibleCase{"HistoryRowOwnUid", json{{"category", "terminal"}, {"uid", 1000}, {"record", json::object()}},
+                    given_peer(1000, Scope::Own), true},
+        VisibleCase{"HistoryRowOtherUid", json{{"category", "terminal"}, {"uid", 0}, {"record", json::object()}},
+                    given_peer(1000, Scope::Own), false},
+        VisibleCase{"HistoryRowTargetUid", json{{"category", "process-memory"}, {"uid", 0}, {"target_uid", 1000}},
+                    given_peer(1000, Scope::Own), true},
+        VisibleCase{"HistoryRowNullUid", json{{"category", "terminal"}, {"uid", nullptr}}, given_peer(0, Scope::Own),
+                    false},
         VisibleCase{"NegativeUidIsNoMatch", json{{"category", "terminal"}, {"process", {{"uid", -1}}}},
                     given_peer(4294967295U, Scope::Own), false}),
     [](const auto& param_info) { return param_info.param.name; });

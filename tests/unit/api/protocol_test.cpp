@@ -9,8 +9,8 @@
 namespace sousveil::api {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 struct ParseCase {
   std::string name;
@@ -52,14 +52,14 @@ INSTANTIATE_TEST_SUITE_P(
         ParseCase{"ObjectId", R"({"v":1,"id":{},"method":"hello"})", ErrorCode::BadRequest, "\"id\"", nullptr},
         ParseCase{"MissingVersion", R"({"id":3,"method":"hello"})", ErrorCode::BadRequest, "\"v\"", 3},
         ParseCase{"StringVersion", R"({"v":"1","id":3,"method":"hello"})", ErrorCode::BadRequest, "\"v\"", 3},
-        ParseCase{"FutureVersion", R"({"v":2,"id":"x","method":"hello"})", ErrorCode::UnsupportedVersion,
-                  "version 2", "x"},
+        ParseCase{"FutureVersion", R"({"v":2,"id":"x","method":"hello"})", ErrorCode::UnsupportedVersion, "version 2",
+                  "x"},
         ParseCase{"MissingMethod", R"({"v":1,"id":4})", ErrorCode::BadRequest, "\"method\"", 4},
         ParseCase{"NumberMethod", R"({"v":1,"id":4,"method":7})", ErrorCode::BadRequest, "\"method\"", 4},
-        ParseCase{"UnknownMethod", R"({"v":1,"id":5,"method":"shutdown"})", ErrorCode::UnknownMethod,
-                  "\"shutdown\"", 5},
-        ParseCase{"ArrayParams", R"({"v":1,"id":6,"method":"status","params":[]})", ErrorCode::BadRequest,
-                  "\"params\"", 6}),
+        ParseCase{"UnknownMethod", R"({"v":1,"id":5,"method":"shutdown"})", ErrorCode::UnknownMethod, "\"shutdown\"",
+                  5},
+        ParseCase{"ArrayParams", R"({"v":1,"id":6,"method":"status","params":[]})", ErrorCode::BadRequest, "\"params\"",
+                  6}),
     [](const auto& param_info) { return param_info.param.name; });
 
 Request given_request(Method m, json params) {
@@ -96,10 +96,14 @@ TEST(WatchersParams, StateIsCheckedAndNamed) {
 }
 
 TEST(HistoryParams, ParsesEveryField) {
-  auto q = parse_history_params(given_request(
-      Method::History, {{"since", "2026-11-29T10:00:00Z"}, {"until", 1800000000}, {"category", "keystrokes"},
-                        {"rule", "input-grab"}, {"pid", 42}, {"exe", "/usr/bin/x"}, {"kind", "device_open"},
-                        {"limit", 10}}));
+  auto q = parse_history_params(given_request(Method::History, {{"since", "2026-11-29T10:00:00Z"},
+                                                                {"until", 1800000000},
+                                                                {"category", "keystrokes"},
+                                                                {"rule", "input-grab"},
+                                                                {"pid", 42},
+                                                                {"exe", "/usr/bin/x"},
+                                                                {"kind", "device_open"},
+                                                                {"limit", 10}}));
   ASSERT_TRUE(std::holds_alternative<HistoryQuery>(q)) << std::get<RequestError>(q).message;
   const auto& h = std::get<HistoryQuery>(q);
   EXPECT_EQ(*h.since_ns, 1795946400LL * 1'000'000'000);
@@ -129,18 +133,17 @@ TEST_P(BadHistoryTest, NamesTheField) {
   EXPECT_THAT(std::get<RequestError>(q).message, HasSubstr(GetParam().field));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Table, BadHistoryTest,
-    ::testing::Values(BadHistoryCase{"SinceNotATime", {{"since", "yesterday"}}, "params.since"},
-                      BadHistoryCase{"UntilBool", {{"until", true}}, "params.until"},
-                      BadHistoryCase{"LimitTooBig", {{"limit", 10001}}, "params.limit"},
-                      BadHistoryCase{"LimitZero", {{"limit", 0}}, "params.limit"},
-                      BadHistoryCase{"NegativePid", {{"pid", -1}}, "params.pid"},
-                      BadHistoryCase{"EmptyRule", {{"rule", ""}}, "params.rule"},
-                      BadHistoryCase{"CategoryNumber", {{"category", 3}}, "params.category"},
-                      BadHistoryCase{"Unknown", {{"sinse", 1}}, "params.sinse"},
-                      BadHistoryCase{"Reversed", {{"since", 20}, {"until", 10}}, "params.since"}),
-    [](const auto& param_info) { return param_info.param.name; });
+INSTANTIATE_TEST_SUITE_P(Table, BadHistoryTest,
+                         ::testing::Values(BadHistoryCase{"SinceNotATime", {{"since", "yesterday"}}, "params.since"},
+                                           BadHistoryCase{"UntilBool", {{"until", true}}, "params.until"},
+                                           BadHistoryCase{"LimitTooBig", {{"limit", 10001}}, "params.limit"},
+                                           BadHistoryCase{"LimitZero", {{"limit", 0}}, "params.limit"},
+                                           BadHistoryCase{"NegativePid", {{"pid", -1}}, "params.pid"},
+                                           BadHistoryCase{"EmptyRule", {{"rule", ""}}, "params.rule"},
+                                           BadHistoryCase{"CategoryNumber", {{"category", 3}}, "params.category"},
+                                           BadHistoryCase{"Unknown", {{"sinse", 1}}, "params.sinse"},
+                                           BadHistoryCase{"Reversed", {{"since", 20}, {"until", 10}}, "params.since"}),
+                         [](const auto& param_info) { return param_info.param.name; });
 
 TEST(SubscribeParams, DefaultsToAllAndChecksNames) {
   EXPECT_EQ(std::get<std::vector<std::string>>(parse_subscribe_params(given_request(Method::Subscribe, {}))),
