@@ -180,6 +180,22 @@ TEST_F(DashTest, ShowsAWatcherLiveFollowsItEndsAndSurvivesTheAgentRestarting) {
   tmux.keys("Enter");
   ASSERT_TRUE(tmux.wait_text("WHAT IT CAN SEE")) << tmux.last();
 
+  // The other views: history from the agent (or why there is none), posture, health, blind spots.
+  tmux.keys("2");
+  ASSERT_TRUE(tmux.wait_for([](const std::string& s) {
+    return s.find("history unavailable: ") != std::string::npos ||
+           (s.find("TIME") != std::string::npos && s.find("KIND") != std::string::npos);
+  })) << tmux.last();
+  tmux.keys("3");
+  ASSERT_TRUE(tmux.wait_text("[3 Posture]")) << tmux.last();
+  tmux.keys("4");
+  ASSERT_TRUE(tmux.wait_text("SENSORS (")) << tmux.last();
+  EXPECT_TRUE(line_has(tmux.last(), {"bpf", "running"})) << tmux.last();
+  tmux.keys("5");
+  ASSERT_TRUE(tmux.wait_text("WHAT CANNOT BE SEEN")) << tmux.last();
+  tmux.keys("1");
+  ASSERT_TRUE(tmux.wait_text("WHAT IT CAN SEE")) << tmux.last();
+
   // 80x24: the strip on the first row, health and keys on the last two.
   tmux.resize(80, 24);
   ASSERT_TRUE(tmux.wait_for([](const std::string& s) {
