@@ -27,6 +27,8 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 constexpr auto kRetryEvery = 1s;
+// At most 20 frames a second: a burst of pushes is folded into one redraw.
+constexpr auto kFrameInterval = 50ms;
 constexpr std::size_t kHistoryLimit = 1000;
 
 double unix_now() {
@@ -229,6 +231,8 @@ int run_interactive(const DashOptions& o) {
   model.on_disconnected("connecting to the agent at " + o.socket_path.string() + "\u2026");
   term.present(compose(*model.snapshot(), ui, term.rows(), term.cols(), unix_now()));
   auto next_retry = Clock::now();
+  auto last_frame = Clock::time_point{};
+  bool frame_pending = false;
   bool quit = false;
   while (!quit) {
     if (!session.connected() && Clock::now() >= next_retry) {
@@ -236,11 +240,18 @@ int run_interactive(const DashOptions& o) {
       else if (ui.page == Page::History) load_history(session, model, ui);
       next_retry = Clock::now() + kRetryEvery;
     }
-    auto snap = model.snapshot();
-    ui.detail_default = detail_by_default(term.rows(), term.cols());
-    follow_selection(ui, *snap, list_rows(ui, term.rows(), term.cols()));
-    clamp_scroll(ui, *snap, term.rows(), term.cols(), unix_now());
-    term.present(compose(*snap, ui, term.rows(), term.cols(), unix_now()));
+    auto frame_due = last_frame + kFrameInterval;
+    if (Clock::now() >= frame_due) {
+      auto snap = model.snapshot();
+      ui.detail_default = detail_by_default(term.rows(), term.cols());
+      follow_selection(ui, *snap, list_rows(ui, term.rows(), term.cols()));
+      clamp_scroll(ui, *snap, term.rows(), term.cols(), unix_now());
+      term.present(compose(*snap, ui, term.rows(), term.cols(), unix_now()));
+      last_frame = Clock::now();
+      frame_pending = false;
+    } else {
+      frame_pending = true;
+    }
 
     // Sleep until input, a push, a signal, the next whole second (the "since"
     // column ticks) or the next reconnect attempt.
@@ -251,6 +262,9 @@ int run_interactive(const DashOptions& o) {
     if (!session.connected())
       timeout_ms = std::min<int>(timeout_ms, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                                   next_retry - Clock::now()).count()) + 1);
+    if (frame_pending)
+      timeout_ms = std::min<int>(timeout_ms, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                  last_frame + kFrameInterval - Clock::now()).count()) + 1);
     if (session.has_buffered()) timeout_ms = 0;
     ::poll(fds.data(), n, std::max(0, timeout_ms));  // EINTR (SIGWINCH) falls through to read the keys
 
@@ -264,7 +278,7 @@ int run_interactive(const DashOptions& o) {
     }
     while (auto key = term.read_key()) {
       if (*key == kKeyResize) continue;  // the next present() repaints at the new size
-      snap = model.snapshot();
+      auto snap = model.snapshot();
       switch (handle_key(ui, *key, *snap, list_rows(ui, term.rows(), term.cols()))) {
         case Action::Quit: quit = true; break;
         case Action::LoadHistory: load_history(session, model, ui); break;

@@ -128,9 +128,10 @@ std::optional<WatcherRow> parse_watcher(const json& w, std::string* error) {
     for (const auto& x : *e)
       if (x.is_string()) r.evidence.push_back(x.get<std::string>());
   if (auto a = w.find("attempt"); a != w.end() && a->is_boolean()) r.attempt = a->get<bool>();
-  r.raw = w;
-  r.raw.erase("change");
-  r.raw.erase("kind");
+  auto raw = std::make_shared<json>(w);
+  raw->erase("change");
+  raw->erase("kind");
+  r.raw = std::move(raw);
   return r;
 }
 

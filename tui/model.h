@@ -72,7 +72,8 @@ struct WatcherRow {
   std::uint64_t count = 0;
   std::vector<std::string> evidence;
   bool attempt = false;
-  nlohmann::json raw;  // as the agent sent it, for --json
+  // As the agent sent it, for --json; shared because every snapshot copies the rows.
+  std::shared_ptr<const nlohmann::json> raw;
 
   bool active() const { return state != "ended"; }
   // The program as people know it: the executable's file name, else comm.

@@ -54,9 +54,9 @@ nlohmann::json once_json(const Snapshot& snap) {
     ind.push_back({{"category", i.category}, {"lit", i.lit}, {"active", i.active},
                    {"worst_severity", i.lit ? std::string(to_string(i.worst)) : std::string()}});
   json watchers = json::array();
-  for (const auto& w : snap.watchers) watchers.push_back(w.raw);
+  for (const auto& w : snap.watchers) watchers.push_back(w.raw ? *w.raw : json::object());
   json posture = json::array();
-  for (const auto& w : snap.posture) posture.push_back(w.raw);
+  for (const auto& w : snap.posture) posture.push_back(w.raw ? *w.raw : json::object());
   const auto& h = snap.health;
   json sensors = json::array();
   for (const auto& s : h.sensors) sensors.push_back({{"name", s.name}, {"state", s.state}, {"detail", s.detail}});
