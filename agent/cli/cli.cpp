@@ -11,6 +11,7 @@
 #include "core/runner.h"
 #include "output/event_json.h"
 #include "output/finding_json.h"
+#include "tui/dash.h"
 
 #ifndef SOUSVEIL_VERSION
 #define SOUSVEIL_VERSION "0.0.0"
@@ -149,6 +150,10 @@ std::string usage() {
          "  watchers what is watching now and what watched recently, from the running agent\n"
          "           --json            the agent's reply as JSON\n"
          "           --state S         active, ended or all (default all)\n"
+         "  dash     the terminal dashboard: who is watching, since when, and why\n"
+         "           --socket PATH     the agent's socket (default /run/sousveil/sousveil.sock)\n"
+         "           --once            print a plain-text snapshot and exit\n"
+         "           --json            print the snapshot as JSON and exit\n"
          "  rules    check, test and list rules: see 'sousveil rules help'\n"
          "  history  stored findings and watchers; 'history verify' checks the hash chain:\n"
          "           see 'sousveil history --help'\n"
@@ -175,6 +180,7 @@ Result<Options> parse(const std::vector<std::string>& args) {
   const std::string& cmd = args[0];
   if (cmd == "events") o.command = Command::Events;
   else if (cmd == "status") o.command = Command::Status;
+  else if (cmd == "dash") o.command = Command::Dash;
   else if (cmd == "watchers") o.command = Command::Watchers;
   else if (cmd == "version" || cmd == "--version") o.command = Command::Version;
   else if (cmd == "help" || cmd == "--help" || cmd == "-h") o.command = Command::Help;
@@ -188,8 +194,9 @@ Result<Options> parse(const std::vector<std::string>& args) {
     else if (a == "--no-snapshot" && (takes(Command::Events) || takes(Command::Status))) o.snapshot = false;
     else if (a == "--pretty" && takes(Command::Events)) o.pretty = true;
     else if (a == "--process-events" && takes(Command::Events)) o.process_events = true;
-    else if (a == "--json" && (takes(Command::Status) || takes(Command::Watchers))) o.json = true;
-    else if (a == "--socket" && (takes(Command::Status) || takes(Command::Watchers))) {
+    else if (a == "--json" && (takes(Command::Status) || takes(Command::Watchers) || takes(Command::Dash))) o.json = true;
+    else if (a == "--once" && takes(Command::Dash)) o.once = true;
+    else if (a == "--socket" && (takes(Command::Status) || takes(Command::Watchers) || takes(Command::Dash))) {
       if (i + 1 >= args.size()) return make_error("--socket needs a path");
       o.socket_path = args[++i];
     } else if (a == "--state" && takes(Command::Watchers)) {
@@ -232,6 +239,13 @@ int run(const Options& o) {
     case Command::Events: return run_events(o);
     case Command::Status: return run_status(o);
     case Command::Watchers: return run_watchers(o);
+    case Command::Dash: {
+      tui::DashOptions d;
+      d.socket_path = o.socket_path;
+      d.once = o.once;
+      d.json = o.json;
+      return tui::run_dash(d);
+    }
     case Command::Version: std::cout << "sousveil " << SOUSVEIL_VERSION << "\n"; return 0;
     case Command::Help: std::cout << usage(); return 0;
   }

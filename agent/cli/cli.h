@@ -10,7 +10,7 @@
 
 namespace sousveil::cli {
 
-enum class Command { Events, Status, Watchers, Version, Help };
+enum class Command { Events, Status, Watchers, Dash, Version, Help };
 
 struct Options {
   Command command = Command::Help;
@@ -26,6 +26,7 @@ struct Options {
   std::optional<std::chrono::milliseconds> ratelimit;
   std::string socket_path = "/run/sousveil/sousveil.sock";  // the running agent's API
   std::string watcher_state = "all";                        // watchers --state
+  bool once = false;  // dash --once: a plain-text snapshot
 };
 
 // Parses `sousveil <command> [flags]`. An unknown command or flag, or a bad

@@ -41,7 +41,7 @@ const CommandCase kCommands[] = {
     {"Events", "events", Command::Events},    {"Status", "status", Command::Status},
     {"Version", "version", Command::Version}, {"DashDashVersion", "--version", Command::Version},
     {"Help", "help", Command::Help},          {"DashDashHelp", "--help", Command::Help},
-    {"DashH", "-h", Command::Help},
+    {"DashH", "-h", Command::Help},           {"Dash", "dash", Command::Dash},
 };
 
 INSTANTIATE_TEST_SUITE_P(Words, ParseCommand, ::testing::ValuesIn(kCommands),
@@ -56,6 +56,19 @@ TEST(ParseCli, DefaultsOfABareCommand) {
   EXPECT_TRUE(o.snapshot);
   EXPECT_FALSE(o.verbose);
   EXPECT_FALSE(o.duration.has_value());
+}
+
+TEST(ParseCli, DashFlags) {
+  auto o = parsed({"dash", "--socket", "/tmp/sv.sock", "--once"});
+  EXPECT_EQ(o.command, Command::Dash);
+  EXPECT_EQ(o.socket_path, "/tmp/sv.sock");
+  EXPECT_TRUE(o.once);
+  EXPECT_FALSE(o.json);
+  EXPECT_TRUE(parsed({"dash", "--json"}).json);
+  EXPECT_THAT(refusal({"dash", "--socket"}), HasSubstr("--socket needs"));
+  EXPECT_EQ(parsed({"dash"}).socket_path, "/run/sousveil/sousveil.sock");
+  EXPECT_THAT(refusal({"events", "--once"}), HasSubstr("'--once'"));
+  EXPECT_THAT(refusal({"dash", "--pretty"}), HasSubstr("'--pretty'"));
 }
 
 TEST(ParseCli, NoCommandIsAnError) { EXPECT_THAT(refusal({}), HasSubstr("no command")); }
