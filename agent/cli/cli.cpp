@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/cli.h"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -11,6 +13,7 @@
 #include "core/runner.h"
 #include "output/event_json.h"
 #include "output/finding_json.h"
+#include "service/embedded.h"
 #include "tui/dash.h"
 
 #ifndef SOUSVEIL_VERSION
@@ -153,6 +156,7 @@ std::string usage() {
          "  dash     the terminal dashboard: who is watching, since when, and why\n"
          "           --socket PATH     the agent's socket (default /run/sousveil/sousveil.sock)\n"
          "           --once            print a plain-text snapshot and exit\n"
+         "           --no-agent        where no agent answers, say so (root otherwise starts one in-process)\n"
          "           --json            print the snapshot as JSON and exit\n"
          "  rules    check, test and list rules: see 'sousveil rules help'\n"
          "  history  stored findings and watchers; 'history verify' checks the hash chain:\n"
@@ -196,6 +200,7 @@ Result<Options> parse(const std::vector<std::string>& args) {
     else if (a == "--process-events" && takes(Command::Events)) o.process_events = true;
     else if (a == "--json" && (takes(Command::Status) || takes(Command::Watchers) || takes(Command::Dash))) o.json = true;
     else if (a == "--once" && takes(Command::Dash)) o.once = true;
+    else if (a == "--no-agent" && takes(Command::Dash)) o.no_embedded = true;
     else if (a == "--socket" && (takes(Command::Status) || takes(Command::Watchers) || takes(Command::Dash))) {
       if (i + 1 >= args.size()) return make_error("--socket needs a path");
       o.socket_path = args[++i];
@@ -244,7 +249,19 @@ int run(const Options& o) {
       d.socket_path = o.socket_path;
       d.once = o.once;
       d.json = o.json;
-      return tui::run_dash(d);
+      // The zero-setup path: root with no agent running gets one in-process.
+      std::unique_ptr<service::EmbeddedAgent> embedded;
+      if (geteuid() == 0 && !o.no_embedded)
+        d.on_no_agent = [&](const std::string& why) -> Result<std::filesystem::path> {
+          logging::get("cli")->info("no agent answers ({}): starting one in this process", why);
+          auto started = service::EmbeddedAgent::start(d.socket_path);
+          if (!started) return make_error(started.error().message);
+          embedded = std::move(started).value();
+          return embedded->socket_path();
+        };
+      int rc = tui::run_dash(d);
+      embedded.reset();
+      return rc;
     }
     case Command::Version: std::cout << "sousveil " << SOUSVEIL_VERSION << "\n"; return 0;
     case Command::Help: std::cout << usage(); return 0;

@@ -27,6 +27,7 @@ struct Options {
   std::string socket_path = "/run/sousveil/sousveil.sock";  // the running agent's API
   std::string watcher_state = "all";                        // watchers --state
   bool once = false;  // dash --once: a plain-text snapshot
+  bool no_embedded = false;  // dash --no-agent: never start an agent in this process
 };
 
 // Parses `sousveil <command> [flags]`. An unknown command or flag, or a bad

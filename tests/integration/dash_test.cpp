@@ -270,7 +270,8 @@ TEST_F(DashTest, OnceAndJsonPrintASnapshot) {
 
   // No agent: a clear error naming the socket, exit 1.
   stop_agent();
-  auto none = run_capture({SOUSVEIL_CLI, "dash", "--socket", (m_dir / "nobody.sock").string(), "--once"});
+  auto none =
+      run_capture({SOUSVEIL_CLI, "dash", "--socket", (m_dir / "nobody.sock").string(), "--once", "--no-agent"});
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_NE(none.err.find("agent not running"), std::string::npos) << none.err;
 }
