@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "common/logging.h"
+#include "cli/remote.h"
 #include "core/runner.h"
 #include "output/event_json.h"
 #include "output/finding_json.h"
@@ -115,7 +116,8 @@ int run_events(const Options& o) {
 }
 
 int run_status(const Options& o) {
-  // No daemon socket yet: start an agent, let it run briefly, report.
+  // A running agent answers over its socket; otherwise start one briefly and report.
+  if (auto remote = remote_status(o)) return *remote;
   NullSink sink;
   RunOptions run;
   run.agent = agent_options(o);
@@ -142,6 +144,11 @@ std::string usage() {
          "  status   what is loaded, what failed and why, events seen and lost\n"
          "           --json            machine-readable\n"
          "           --duration SECS   how long to watch before reporting (default 1)\n"
+         "           (asks the running agent over --socket when one answers; flags that change\n"
+         "           how to watch run a private agent instead)\n"
+         "  watchers what is watching now and what watched recently, from the running agent\n"
+         "           --json            the agent's reply as JSON\n"
+         "           --state S         active, ended or all (default all)\n"
          "  rules    check, test and list rules: see 'sousveil rules help'\n"
          "  history  stored findings and watchers; 'history verify' checks the hash chain:\n"
          "           see 'sousveil history --help'\n"
@@ -156,6 +163,7 @@ std::string usage() {
          "  --no-rules     events only, no findings\n"
          "  --ratelimit-ms N  fold repeats of one (process, kind, object) within N ms\n"
          "                 into one event (default 1000; 0 reports every one)\n"
+         "  --socket PATH  the agent's socket (default /run/sousveil/sousveil.sock)\n"
          "  -v, --verbose  debug logging on stderr, libbpf's messages included\n";
 }
 
@@ -165,6 +173,7 @@ Result<Options> parse(const std::vector<std::string>& args) {
   const std::string& cmd = args[0];
   if (cmd == "events") o.command = Command::Events;
   else if (cmd == "status") o.command = Command::Status;
+  else if (cmd == "watchers") o.command = Command::Watchers;
   else if (cmd == "version" || cmd == "--version") o.command = Command::Version;
   else if (cmd == "help" || cmd == "--help" || cmd == "-h") o.command = Command::Help;
   else return make_error("unknown command '" + cmd + "'; try 'sousveil help'");
@@ -177,7 +186,16 @@ Result<Options> parse(const std::vector<std::string>& args) {
     else if (a == "--no-snapshot" && (takes(Command::Events) || takes(Command::Status))) o.snapshot = false;
     else if (a == "--pretty" && takes(Command::Events)) o.pretty = true;
     else if (a == "--process-events" && takes(Command::Events)) o.process_events = true;
-    else if (a == "--json" && takes(Command::Status)) o.json = true;
+    else if (a == "--json" && (takes(Command::Status) || takes(Command::Watchers))) o.json = true;
+    else if (a == "--socket" && (takes(Command::Status) || takes(Command::Watchers))) {
+      if (i + 1 >= args.size()) return make_error("--socket needs a path");
+      o.socket_path = args[++i];
+    } else if (a == "--state" && takes(Command::Watchers)) {
+      if (i + 1 >= args.size()) return make_error("--state needs active, ended or all");
+      o.watcher_state = args[++i];
+      if (o.watcher_state != "active" && o.watcher_state != "ended" && o.watcher_state != "all")
+        return make_error("--state takes active, ended or all, not '" + o.watcher_state + "'");
+    }
     else if (a == "--no-rules" && (takes(Command::Events) || takes(Command::Status))) o.use_rules = false;
     else if (a == "--ratelimit-ms" && (takes(Command::Events) || takes(Command::Status))) {
       if (i + 1 >= args.size()) return make_error("--ratelimit-ms needs a number of milliseconds");
@@ -211,6 +229,7 @@ int run(const Options& o) {
   switch (o.command) {
     case Command::Events: return run_events(o);
     case Command::Status: return run_status(o);
+    case Command::Watchers: return run_watchers(o);
     case Command::Version: std::cout << "sousveil " << SOUSVEIL_VERSION << "\n"; return 0;
     case Command::Help: std::cout << usage(); return 0;
   }
