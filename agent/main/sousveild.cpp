@@ -9,6 +9,8 @@
 #include "common/logging.h"
 #include "core/runner.h"
 #include "output/event_json.h"
+#include "store/api_history.h"
+#include "store/store_sink.h"
 
 namespace {
 
@@ -33,6 +35,7 @@ int main(int argc, char** argv) {
   sousveil::api::ServerOptions api;
   bool serve = true;
   bool verbose = false;
+  std::string history_path = sousveil::store::kDefaultDbPath;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "-v" || a == "--verbose") verbose = true;
@@ -42,10 +45,12 @@ int main(int argc, char** argv) {
     else if (a == "--socket" && i + 1 < argc) api.socket_path = argv[++i];
     else if (a == "--socket-group" && i + 1 < argc) api.group = argv[++i];
     else if (a == "--no-socket") serve = false;
+    else if (a == "--history" && i + 1 < argc) history_path = argv[++i];
+    else if (a == "--no-history") history_path.clear();
     else {
       std::fprintf(stderr,
                    "sousveild: unknown flag '%s' (known: --no-bpf, --rules PATH, --socket PATH, --socket-group NAME, "
-                   "--no-socket, --foreground, -v)\n",
+                   "--no-socket, --history PATH, --no-history, --foreground, -v)\n",
                    argv[i]);
       return 2;
     }
@@ -53,7 +58,25 @@ int main(int argc, char** argv) {
   sousveil::logging::init(sousveil::logging::Sink::Stderr,
                           verbose ? spdlog::level::debug : spdlog::level::info);
   LogSink log_sink;
-  sousveil::api::ApiSink sink(&log_sink);
+  // The history: findings, watchers, sensor changes and losses, hash-chained. An agent
+  // that cannot open it says why and runs on without it.
+  std::unique_ptr<sousveil::store::Store> history;
+  sousveil::BootClock history_clock;
+  std::unique_ptr<sousveil::store::StoreSink> store_sink;
+  if (!history_path.empty()) {
+    sousveil::store::StoreOptions so;
+    so.path = history_path;
+    auto opened = sousveil::store::Store::open(so);
+    if (opened) {
+      history = std::move(opened).value();
+      store_sink = std::make_unique<sousveil::store::StoreSink>(*history, history_clock, &log_sink);
+      store_sink->agent_started(SOUSVEIL_VERSION);
+    } else {
+      sousveil::logging::get("store")->error("history not stored: {} (--history PATH or --no-history)",
+                                             opened.error().message);
+    }
+  }
+  sousveil::api::ApiSink sink(store_sink ? static_cast<sousveil::EventSink*>(store_sink.get()) : &log_sink);
   boost::asio::io_context io(1);
   run.io = &io;
   // The socket is claimed before the sensors load, so a second agent fails fast.
@@ -69,10 +92,21 @@ int main(int argc, char** argv) {
     sink.set_server(server.get());
   }
   run.on_ready = [&](sousveil::Agent& agent) { backend.attach(agent); };
+  if (history)
+    backend.set_history([&history](const sousveil::api::HistoryQuery& q) {
+      return sousveil::store::answer_history(*history, q);
+    });
   run.on_finish = [](const sousveil::Status& st) {
     sousveil::logging::get("agent")->info("stopped: {}", sousveil::to_json(st).dump());
   };
   int rc = sousveil::run_agent(run, sink);
   if (server) server->stop();
+  if (store_sink) store_sink->agent_stopped(SOUSVEIL_VERSION);
+  if (history) {
+    history->close();  // commits what is queued
+    auto st = history->stats();
+    sousveil::logging::get("store")->info("history closed rows_committed={} dropped={} last_seq={}",
+                                          st.rows_committed, st.dropped, st.last_seq);
+  }
   return rc;
 }
