@@ -65,6 +65,10 @@ struct AgentOptions {
   track::TrackerOptions tracker;
   // User-space sensors (X11, D-Bus, posture...); false runs the kernel side only.
   bool use_user_sensors = true;
+  // D-Bus sensor: the system bus's socket and where session buses appear
+  // (RUNTIME_ROOT/UID/bus); tests point them at their own daemons.
+  std::filesystem::path dbus_system_bus = "/run/dbus/system_bus_socket";
+  std::filesystem::path runtime_root = "/run/user";
 };
 
 // Whether a process still holds a device, from /proc.
