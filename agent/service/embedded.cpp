@@ -25,8 +25,6 @@ Result<std::unique_ptr<EmbeddedAgent>> EmbeddedAgent::start(const std::filesyste
   options.serve = true;
   options.socket_path = socket_path;
   options.socket_group = options.config.api.socket_group;
-  // History where no other agent keeps it; without it the dashboard says so.
-  options.store_required = false;
   options.version = SOUSVEIL_VERSION;
 
   std::promise<Result<void>> started;

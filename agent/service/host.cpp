@@ -35,8 +35,8 @@ Result<void> Host::open_store() {
   }
   auto opened = store::Store::open(store_options(m_options.config.store));
   if (!opened) {
+    // Better a watcher seen and not kept than one not seen: run on, and say so in status.
     m_store_problem = opened.error().message;
-    if (m_options.store_required) return make_error("history store: " + opened.error().message);
     log()->warn("running without history: {}", m_store_problem);
     return {};
   }

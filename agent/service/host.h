@@ -49,9 +49,6 @@ struct HostOptions {
   bool serve = true;      // the socket API
   std::filesystem::path socket_path;
   std::string socket_group;
-  // A store that cannot be opened (held by another agent, bad permissions):
-  // true stops the start, false runs without history and says so in status.
-  bool store_required = true;
   EventSink* log_sink = nullptr;  // stderr lines or journald entries
   std::string version;
 };

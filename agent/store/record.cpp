@@ -106,11 +106,15 @@ nlohmann::json to_json(const Row& row) {
                       {"category", r.category},
                       {"rule", r.rule},
                       {"severity", r.severity},
-                      {"pid", r.pid ? nlohmann::json(*r.pid) : nlohmann::json()},
-                      {"uid", r.uid ? nlohmann::json(*r.uid) : nlohmann::json()},
-                      {"exe", r.exe},
                       {"watcher", r.watcher_id ? nlohmann::json(*r.watcher_id) : nlohmann::json()}};
-  if (r.target_uid) j["target_uid"] = *r.target_uid;
+  // "process" and "target" as in the API's other objects, so the same visibility check applies.
+  if (r.pid || r.uid || !r.exe.empty()) {
+    auto& p = j["process"] = nlohmann::json::object();
+    p["pid"] = r.pid ? nlohmann::json(*r.pid) : nlohmann::json();
+    p["uid"] = r.uid ? nlohmann::json(*r.uid) : nlohmann::json();
+    p["exe"] = r.exe;
+  }
+  if (r.target_uid) j["target"] = {{"uid", *r.target_uid}};
   // The stored text is the record as written; a row that no longer parses is shown as text.
   auto parsed = nlohmann::json::parse(r.json, nullptr, false);
   j["record"] = parsed.is_discarded() ? nlohmann::json(r.json) : parsed;

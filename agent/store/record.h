@@ -60,8 +60,8 @@ std::string to_hex(const Hash& h);
 std::optional<Hash> hash_from_hex(std::string_view hex);
 
 // The history row served over the socket API and printed by `sousveil history --json`:
-// {"seq","time","kind","category","rule","severity","pid","uid","exe","watcher","record":{...},
-//  "prev_hash","hash"}.
+// {"seq","time","time_ns","kind","category","rule","severity","process":{"pid","uid","exe"},
+//  "target":{"uid"} (process access only),"watcher","record":{...},"prev_hash","hash"}.
 nlohmann::json to_json(const Row& row);
 
 }  // namespace sousveil::store

@@ -431,7 +431,8 @@ void Store::flush() {
   const std::uint64_t ticket = m_enqueued;
   ++m_flush_waiters;
   m_queue_cv.notify_one();
-  m_flushed_cv.wait(lk, [&] { return m_completed >= ticket || !m_writer.joinable(); });
+  // The writer drains the whole queue before it stops, so this always comes true.
+  m_flushed_cv.wait(lk, [&] { return m_completed >= ticket; });
   --m_flush_waiters;
 }
 
@@ -854,6 +855,12 @@ Result<VerifyReport> Store::verify() const {
                               end, prev_hex));
   rep.ok = true;
   return rep;
+}
+
+nlohmann::json to_json(const QueryResult& result) {
+  auto rows = nlohmann::json::array();
+  for (const auto& r : result.rows) rows.push_back(to_json(r));
+  return {{"rows", std::move(rows)}, {"truncated", result.truncated}};
 }
 
 StoreStats Store::stats() const {

@@ -68,6 +68,8 @@ struct QueryResult {
   std::vector<Row> rows;
   bool truncated = false;  // more rows matched than the limit
 };
+// The socket API's `history` result: {"rows":[HistoryRow...],"truncated":bool}.
+nlohmann::json to_json(const QueryResult& result);
 
 // What verify() found. ok == false names the first row that breaks.
 struct VerifyReport {

@@ -28,7 +28,8 @@ std::string event_object(const EnrichedEvent& event);
 class StoreSink final : public EventSink {
  public:
   using OnStored = std::function<void(const Record& record, Result<std::uint64_t> seq)>;
-  StoreSink(Store& store, const BootClock& clock, OnStored on_stored = {});
+  // next (optional) hears everything after it is queued for the store.
+  StoreSink(Store& store, const BootClock& clock, EventSink* next = nullptr, OnStored on_stored = {});
 
   void on_event(const EnrichedEvent& event, const std::vector<rules::Finding>& findings) override;
   void on_watcher(const track::WatcherChange& change) override;
@@ -42,6 +43,7 @@ class StoreSink final : public EventSink {
 
   Store& m_store;
   const BootClock& m_clock;
+  EventSink* m_next;
   OnStored m_on_stored;
 };
 

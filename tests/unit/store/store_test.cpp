@@ -420,6 +420,9 @@ TEST_F(StoreTest, QueryFiltersMapOntoTheColumns) {
   EXPECT_TRUE(res.truncated);
   ASSERT_EQ(res.rows.size(), 2U);
   EXPECT_EQ(res.rows[0].seq, 5U);
+  auto answer = to_json(res);
+  EXPECT_EQ(answer["truncated"], true);
+  EXPECT_EQ(answer["rows"].size(), 2U);
   q.limit = 5;
   EXPECT_FALSE(s->query(q).truncated);
 
