@@ -268,6 +268,7 @@ TEST_F(CaptureTest, TiocstiIntoAPtyIsReportedWithoutTheTypedCharacter) {
 
   EXPECT_EQ(io.name, "TIOCSTI");
   EXPECT_EQ(io.cmd, static_cast<std::uint32_t>(TIOCSTI));
+  EXPECT_EQ(ev->raw.origin, Origin::Syscall) << "a 64-bit program's ioctl taken for a compat one";
   // The argument is the pointer as passed, never the character 'Q' behind it.
   EXPECT_NE(io.arg, static_cast<std::uint64_t>('Q'));
   EXPECT_EQ(io.device.device_class, DeviceClass::Pty);
