@@ -39,6 +39,7 @@ const volatile __u32 self_tgid = 0;
 const volatile __u64 ratelimit_ns = 1000000000ULL;
 
 #define PROC_SUPER_MAGIC 0x9fa0
+#define TS_COMPAT 0x0002 /* thread_info.status: inside a compat (ia32) system call */
 #define O_ACCMODE 03
 #define ENV_SCAN 4096
 
@@ -541,6 +542,30 @@ static __always_inline int handle_open_exit(long ret, struct open_src src)
 	return 0;
 }
 
+SEC("tp/syscalls/sys_exit_open")
+int sys_exit_open(struct trace_event_raw_sys_exit *ctx)
+{
+	return handle_open_exit(ctx->ret, (struct open_src){.nr = 2});
+}
+
+SEC("tp/syscalls/sys_exit_creat")
+int sys_exit_creat(struct trace_event_raw_sys_exit *ctx)
+{
+	return handle_open_exit(ctx->ret, (struct open_src){.nr = 85});
+}
+
+SEC("tp/syscalls/sys_exit_openat")
+int sys_exit_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	return handle_open_exit(ctx->ret, (struct open_src){.nr = 257});
+}
+
+SEC("tp/syscalls/sys_exit_openat2")
+int sys_exit_openat2(struct trace_event_raw_sys_exit *ctx)
+{
+	return handle_open_exit(ctx->ret, (struct open_src){.nr = 437});
+}
+
 struct env_scan {
 	const char *buf;
 	__u32 len;
@@ -667,6 +692,9 @@ int sched_process_exec(struct trace_event_raw_sched_process_exec *ctx)
 		return 0;
 	}
 	fill_header(&e->hdr, SV_EV_PROCESS_EXEC, sizeof(*e), task);
+	/* A 32-bit image: the kernel set TS_COMPAT for its first return to user space. */
+	if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+		e->hdr.origin = SV_ORIGIN_COMPAT;
 	e->_pad = 0;
 	off = BPF_CORE_READ(ctx, __data_loc_filename) & 0xFFFF;
 	if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + off) < 0)
@@ -847,6 +875,12 @@ static __always_inline int handle_ioctl(__s32 fd, __u32 cmd, __u64 arg, __u32 or
 	return 0;
 }
 
+SEC("tp/syscalls/sys_enter_ioctl")
+int sys_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
+{
+	return handle_ioctl((__s32)ctx->args[0], (__u32)ctx->args[1], ctx->args[2], SV_ORIGIN_SYSCALL);
+}
+
 static __always_inline int handle_ptrace(long request, __u32 target, __u32 origin)
 {
 	__u32 access;
@@ -866,6 +900,12 @@ static __always_inline int handle_ptrace(long request, __u32 target, __u32 origi
 	return 0;
 }
 
+SEC("tp/syscalls/sys_enter_ptrace")
+int sys_enter_ptrace(struct trace_event_raw_sys_enter *ctx)
+{
+	return handle_ptrace(ctx->args[0], (__u32)ctx->args[1], SV_ORIGIN_SYSCALL);
+}
+
 static __always_inline int handle_process_vm(__u32 target, __u32 access, __u32 origin)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -873,6 +913,18 @@ static __always_inline int handle_process_vm(__u32 target, __u32 access, __u32 o
 	if (task->tgid != self_tgid)
 		submit_access(task, target, access, 0, origin);
 	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_process_vm_readv")
+int sys_enter_process_vm_readv(struct trace_event_raw_sys_enter *ctx)
+{
+	return handle_process_vm((__u32)ctx->args[0], SV_ACCESS_VM_READ, SV_ORIGIN_SYSCALL);
+}
+
+SEC("tp/syscalls/sys_enter_process_vm_writev")
+int sys_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	return handle_process_vm((__u32)ctx->args[0], SV_ACCESS_VM_WRITE, SV_ORIGIN_SYSCALL);
 }
 
 #define AF_UNIX 1
@@ -951,6 +1003,12 @@ static __always_inline int handle_connect(const void *addr, __u32 len, __u32 ori
 	return 0;
 }
 
+SEC("tp/syscalls/sys_enter_connect")
+int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	return handle_connect((const void *)ctx->args[1], (__u32)ctx->args[2], SV_ORIGIN_SYSCALL);
+}
+
 /* rename, renameat, renameat2 onto .../ld.so.preload */
 static __always_inline int check_rename(const char *newname, __u32 origin)
 {
@@ -973,6 +1031,24 @@ static __always_inline int check_rename(const char *newname, __u32 origin)
 		return 0;
 	submit_injection(bpf_get_current_task_btf(), SV_INJ_PRELOAD_FILE_RENAME, newname, true, origin);
 	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_rename")
+int sys_enter_rename(struct trace_event_raw_sys_enter *ctx)
+{
+	return check_rename((const char *)ctx->args[1], SV_ORIGIN_SYSCALL);
+}
+
+SEC("tp/syscalls/sys_enter_renameat")
+int sys_enter_renameat(struct trace_event_raw_sys_enter *ctx)
+{
+	return check_rename((const char *)ctx->args[3], SV_ORIGIN_SYSCALL);
+}
+
+SEC("tp/syscalls/sys_enter_renameat2")
+int sys_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
+{
+	return check_rename((const char *)ctx->args[3], SV_ORIGIN_SYSCALL);
 }
 
 /*
@@ -1018,6 +1094,24 @@ static __always_inline void account_read(struct task_struct *task, __u32 tgid, _
 	BPF_CORE_READ_STR_INTO(&fresh.comm, task, comm);
 	bpf_probe_read_kernel_str(fresh.name, sizeof(fresh.name), file->f_path.dentry->d_name.name);
 	bpf_map_update_elem(&reads, &key, &fresh, BPF_ANY);
+}
+
+SEC("tp/syscalls/sys_exit_read")
+int sys_exit_read(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task;
+	struct pt_regs *regs;
+	__u32 tgid;
+
+	if (ctx->ret <= 0)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!bpf_map_lookup_elem(&holders, &tgid))
+		return 0;
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	account_read(task, tgid, (__s32)PT_REGS_PARM1_CORE_SYSCALL(regs), NULL, ctx->ret);
+	return 0;
 }
 
 /*
@@ -1143,8 +1237,16 @@ static __always_inline int handle_bpf(long cmd, const char *attr, __u32 origin)
 	return 0;
 }
 
-static __always_inline int handle_perf_event_open(const char *attr, __u32 origin)
+SEC("tp/syscalls/sys_enter_bpf")
+int sys_enter_bpf(struct trace_event_raw_sys_enter *ctx)
 {
+	return handle_bpf(ctx->args[0], (const char *)ctx->args[1], SV_ORIGIN_SYSCALL);
+}
+
+SEC("tp/syscalls/sys_enter_perf_event_open")
+int sys_enter_perf_event_open(struct trace_event_raw_sys_enter *ctx)
+{
+	const char *attr = (const char *)ctx->args[0];
 	struct task_struct *task;
 	struct sv_bpf_event *e;
 	__u32 type = 0;
@@ -1168,7 +1270,6 @@ static __always_inline int handle_perf_event_open(const char *attr, __u32 origin
 		return 0;
 	}
 	fill_header(&e->hdr, SV_EV_BPF, sizeof(*e), task);
-	e->hdr.origin = origin;
 	e->op = SV_BPF_PERF_PROBE;
 	e->prog_type = 0;
 	e->attach_type = type;
@@ -1185,40 +1286,19 @@ static __always_inline int handle_perf_event_open(const char *attr, __u32 origin
 }
 
 /*
- * System calls: one program at raw_syscalls:sys_enter and one at sys_exit,
- * each switching on the syscall number first, instead of one syscalls:*
- * tracepoint per call. Any syscall tracepoint already puts every system call
- * on the slow path; the per-syscall ones then also pay, for each call they
- * see, a perf buffer and a copy of the arguments before BPF runs. Here an
- * uninteresting system call costs one program run and a compare.
+ * No bypass, 32-bit: on x86 the per-syscall tracepoints ignore compat (ia32)
+ * system calls (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS). These two raw tracepoints
+ * see every system call, so the first thing they do is return unless the
+ * calling task is inside a compat one: TS_COMPAT in its thread_info, set on
+ * ia32 entry and cleared on the way back to user space. The ia32 numbers then
+ * map to the same handlers as the 64-bit tracepoints, with arguments in the
+ * ia32 registers and 32-bit pointers.
  *
- * No bypass, 32-bit: the per-syscall tracepoints ignore compat (ia32) system
- * calls on x86 (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS); the raw ones do not. A
- * thread is inside a compat call when TS_COMPAT is set in its thread_info (set
- * on ia32 entry, cleared on the way back to user space); then the number is
- * an ia32 one and the arguments are in bx, cx, dx, si, di, bp, with 32-bit
- * pointers. Both map to the same handlers.
+ * Running a program on every system call of the machine is what costs here,
+ * however early it returns, so user space attaches these two only once a
+ * 32-bit program runs (an exec with TS_COMPAT set, or one found at start).
  */
-#define TS_COMPAT 0x0002
 
-/* x86-64 */
-#define NR_READ 0
-#define NR_OPEN 2
-#define NR_IOCTL 16
-#define NR_CONNECT 42
-#define NR_RENAME 82
-#define NR_CREAT 85
-#define NR_PTRACE 101
-#define NR_OPENAT 257
-#define NR_RENAMEAT 264
-#define NR_PERF_EVENT_OPEN 298
-#define NR_PROCESS_VM_READV 310
-#define NR_PROCESS_VM_WRITEV 311
-#define NR_RENAMEAT2 316
-#define NR_BPF 321
-#define NR_OPENAT2 437
-
-/* ia32 */
 #define IA32_READ 3
 #define IA32_OPEN 5
 #define IA32_CREAT 8
@@ -1228,7 +1308,6 @@ static __always_inline int handle_perf_event_open(const char *attr, __u32 origin
 #define IA32_SOCKETCALL 102
 #define IA32_OPENAT 295
 #define IA32_RENAMEAT 302
-#define IA32_PERF_EVENT_OPEN 336
 #define IA32_PROCESS_VM_READV 347
 #define IA32_PROCESS_VM_WRITEV 348
 #define IA32_RENAMEAT2 353
@@ -1242,182 +1321,73 @@ static __always_inline const void *user_ptr32(unsigned long v)
 	return (const void *)(unsigned long)(__u32)v;
 }
 
-/* What a system call entry asks for, whichever ABI it came through. */
-enum sys_action {
-	ACT_NONE,
-	ACT_IOCTL,     /* fd, cmd, arg */
-	ACT_CONNECT,   /* -, addr, len */
-	ACT_PTRACE,    /* request, pid */
-	ACT_VM_READ,   /* pid */
-	ACT_VM_WRITE,  /* pid */
-	ACT_RENAME,    /* -, newname */
-	ACT_BPF,       /* cmd, attr */
-	ACT_PERF_OPEN, /* attr */
-};
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+SEC("raw_tp/sys_enter")
+int compat_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct task_struct *task;
-	__u64 a0 = 0, a1 = 0, a2 = 0;
-	__u32 origin, act = ACT_NONE;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
 
-	switch (id) {
-	case NR_IOCTL: case NR_CONNECT: case NR_RENAME: case NR_PTRACE: case NR_RENAMEAT:
-	case NR_PERF_EVENT_OPEN: case NR_PROCESS_VM_READV: case NR_PROCESS_VM_WRITEV:
-	case NR_RENAMEAT2: case NR_BPF:
-	case IA32_PTRACE: case IA32_RENAME: case IA32_IOCTL: case IA32_SOCKETCALL: case IA32_RENAMEAT:
-	case IA32_PERF_EVENT_OPEN: case IA32_PROCESS_VM_READV: case IA32_PROCESS_VM_WRITEV:
-	case IA32_RENAMEAT2: case IA32_BPF: case IA32_CONNECT:
-		break;
-	default:
+	if (!(task->thread_info.status & TS_COMPAT))
 		return 0;
-	}
-	task = bpf_get_current_task_btf();
-	if (task->thread_info.status & TS_COMPAT) {
-		origin = SV_ORIGIN_COMPAT;
-		switch (id) {
-		case IA32_IOCTL:
-			act = ACT_IOCTL, a0 = (__s32)regs->bx, a1 = (__u32)regs->cx, a2 = (__u32)regs->dx;
-			break;
-		case IA32_CONNECT:
-			act = ACT_CONNECT, a1 = (__u32)regs->cx, a2 = (__u32)regs->dx;
-			break;
-		case IA32_SOCKETCALL: {
-			/* socketcall(call, args): args points to 32-bit words fd, addr, addrlen. */
-			__u32 w[3] = {};
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	switch (ctx->args[1]) {
+	case IA32_IOCTL:
+		return handle_ioctl((__s32)regs->bx, (__u32)regs->cx, (__u32)regs->dx, SV_ORIGIN_COMPAT);
+	case IA32_PTRACE:
+		return handle_ptrace((__s32)regs->bx, (__u32)regs->cx, SV_ORIGIN_COMPAT);
+	case IA32_PROCESS_VM_READV:
+		return handle_process_vm((__u32)regs->bx, SV_ACCESS_VM_READ, SV_ORIGIN_COMPAT);
+	case IA32_PROCESS_VM_WRITEV:
+		return handle_process_vm((__u32)regs->bx, SV_ACCESS_VM_WRITE, SV_ORIGIN_COMPAT);
+	case IA32_CONNECT:
+		return handle_connect(user_ptr32(regs->cx), (__u32)regs->dx, SV_ORIGIN_COMPAT);
+	case IA32_SOCKETCALL: {
+		/* socketcall(call, args): args points to 32-bit words fd, addr, addrlen. */
+		__u32 a[3] = {};
 
-			if ((__u32)regs->bx != SYS_CONNECT ||
-			    bpf_probe_read_user(w, sizeof(w), user_ptr32(regs->cx)) < 0)
-				return 0;
-			act = ACT_CONNECT, a1 = w[1], a2 = w[2];
-			break;
-		}
-		case IA32_PTRACE:
-			act = ACT_PTRACE, a0 = (__s32)regs->bx, a1 = (__u32)regs->cx;
-			break;
-		case IA32_PROCESS_VM_READV:
-			act = ACT_VM_READ, a0 = (__u32)regs->bx;
-			break;
-		case IA32_PROCESS_VM_WRITEV:
-			act = ACT_VM_WRITE, a0 = (__u32)regs->bx;
-			break;
-		case IA32_RENAME:
-			act = ACT_RENAME, a1 = (__u32)regs->cx;
-			break;
-		case IA32_RENAMEAT:
-		case IA32_RENAMEAT2:
-			act = ACT_RENAME, a1 = (__u32)regs->si;
-			break;
-		case IA32_BPF:
-			act = ACT_BPF, a0 = (__s32)regs->bx, a1 = (__u32)regs->cx;
-			break;
-		case IA32_PERF_EVENT_OPEN:
-			act = ACT_PERF_OPEN, a0 = (__u32)regs->bx;
-			break;
-		}
-	} else {
-		origin = SV_ORIGIN_SYSCALL;
-		switch (id) {
-		case NR_IOCTL:
-			act = ACT_IOCTL, a0 = (__s32)regs->di, a1 = (__u32)regs->si, a2 = regs->dx;
-			break;
-		case NR_CONNECT:
-			act = ACT_CONNECT, a1 = regs->si, a2 = (__u32)regs->dx;
-			break;
-		case NR_PTRACE:
-			act = ACT_PTRACE, a0 = regs->di, a1 = (__u32)regs->si;
-			break;
-		case NR_PROCESS_VM_READV:
-			act = ACT_VM_READ, a0 = (__u32)regs->di;
-			break;
-		case NR_PROCESS_VM_WRITEV:
-			act = ACT_VM_WRITE, a0 = (__u32)regs->di;
-			break;
-		case NR_RENAME:
-			act = ACT_RENAME, a1 = regs->si;
-			break;
-		case NR_RENAMEAT:
-		case NR_RENAMEAT2:
-			act = ACT_RENAME, a1 = regs->r10;
-			break;
-		case NR_BPF:
-			act = ACT_BPF, a0 = regs->di, a1 = regs->si;
-			break;
-		case NR_PERF_EVENT_OPEN:
-			act = ACT_PERF_OPEN, a0 = regs->di;
-			break;
-		}
+		if ((__u32)regs->bx != SYS_CONNECT ||
+		    bpf_probe_read_user(a, sizeof(a), user_ptr32(regs->cx)) < 0)
+			return 0;
+		return handle_connect(user_ptr32(a[1]), a[2], SV_ORIGIN_COMPAT);
 	}
-	switch (act) {
-	case ACT_IOCTL:
-		return handle_ioctl((__s32)a0, (__u32)a1, a2, origin);
-	case ACT_CONNECT:
-		return handle_connect((const void *)a1, (__u32)a2, origin);
-	case ACT_PTRACE:
-		return handle_ptrace((long)a0, (__u32)a1, origin);
-	case ACT_VM_READ:
-		return handle_process_vm((__u32)a0, SV_ACCESS_VM_READ, origin);
-	case ACT_VM_WRITE:
-		return handle_process_vm((__u32)a0, SV_ACCESS_VM_WRITE, origin);
-	case ACT_RENAME:
-		return check_rename((const char *)a1, origin);
-	case ACT_BPF:
-		return handle_bpf((long)a0, (const char *)a1, origin);
-	case ACT_PERF_OPEN:
-		return handle_perf_event_open((const char *)a0, origin);
+	case IA32_BPF:
+		return handle_bpf((__s32)regs->bx, user_ptr32(regs->cx), SV_ORIGIN_COMPAT);
+	case IA32_RENAME:
+		return check_rename(user_ptr32(regs->cx), SV_ORIGIN_COMPAT);
+	case IA32_RENAMEAT:
+	case IA32_RENAMEAT2:
+		return check_rename(user_ptr32(regs->si), SV_ORIGIN_COMPAT);
 	}
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+SEC("raw_tp/sys_exit")
+int compat_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	long id = regs->orig_ax;
-	struct open_src src = {};
-	struct task_struct *task;
-	bool read = false;
-	__s32 fd = 0;
-	__u32 tgid;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	long ret = ctx->args[1];
 
-	switch (id) {
-	case NR_READ: case NR_OPEN: case NR_CREAT: case NR_OPENAT: case NR_OPENAT2:
-	case IA32_READ: case IA32_OPEN: case IA32_CREAT: case IA32_OPENAT:
-		break;
-	default:
+	if (!(task->thread_info.status & TS_COMPAT))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	switch (regs->orig_ax) {
+	case IA32_OPEN:
+		return handle_open_exit(ret, (struct open_src){.nr = 2, .origin = SV_ORIGIN_COMPAT});
+	case IA32_CREAT:
+		return handle_open_exit(ret, (struct open_src){.nr = 85, .origin = SV_ORIGIN_COMPAT});
+	case IA32_OPENAT:
+		return handle_open_exit(ret, (struct open_src){.nr = 257, .origin = SV_ORIGIN_COMPAT});
+	case IA32_OPENAT2:
+		return handle_open_exit(ret, (struct open_src){.nr = 437, .origin = SV_ORIGIN_COMPAT});
+	case IA32_READ: {
+		__u32 tgid = task->tgid;
+
+		if (ret > 0 && bpf_map_lookup_elem(&holders, &tgid))
+			account_read(task, tgid, (__s32)regs->bx, NULL, ret);
 		return 0;
 	}
-	task = bpf_get_current_task_btf();
-	if (task->thread_info.status & TS_COMPAT) {
-		src.origin = SV_ORIGIN_COMPAT;
-		switch (id) {
-		case IA32_READ: read = true, fd = (__s32)regs->bx; break;
-		case IA32_OPEN: src.nr = NR_OPEN; break;
-		case IA32_CREAT: src.nr = NR_CREAT; break;
-		case IA32_OPENAT: src.nr = NR_OPENAT; break;
-		case IA32_OPENAT2: src.nr = NR_OPENAT2; break;
-		default: return 0;
-		}
-	} else {
-		switch (id) {
-		case NR_READ: read = true, fd = (__s32)regs->di; break;
-		case NR_OPEN: case NR_CREAT: case NR_OPENAT: case NR_OPENAT2: src.nr = id; break;
-		default: return 0;
-		}
 	}
-	if (!read)
-		return handle_open_exit(ret, src);
-	/*
-	 * Active capture: bytes read from sensitive devices, summed per (process,
-	 * fd). Only processes known to hold a sensitive device get past the
-	 * holders lookup, so an ordinary read costs one hash miss.
-	 */
-	if (ret <= 0)
-		return 0;
-	tgid = task->tgid;
-	if (!bpf_map_lookup_elem(&holders, &tgid))
-		return 0;
-	account_read(task, tgid, fd, NULL, ret);
 	return 0;
 }
 

@@ -656,7 +656,10 @@ TEST_F(CaptureTest, A32BitProgramReadingTheConsoleAndTypingIntoAPtyIsSeen) {
     GTEST_SKIP() << "gcc -m32 does not work here: install gcc-multilib (scripts/install-deps)";
   const std::string helper = real_exe(SOUSVEIL_COMPAT32);
   auto agent = start_agent();
-  ChildGuard prog(spawn({SOUSVEIL_COMPAT32, "--hold"}));
+  // No 32-bit program ran since the agent started: its compat programs wait.
+  // The helper starts, then acts once the agent has had a moment to attach
+  // them (the window between a 32-bit exec and the attach is documented).
+  ChildGuard prog(spawn({SOUSVEIL_COMPAT32, "--wait-ms", "500", "--hold"}));
   const pid_t pid = prog.pid();
   auto is_vcs_open = [&](const EnrichedEvent& e) {
     return event_of(pid, EventKind::DeviceOpen)(e) && e.raw.device().device_class == DeviceClass::Vcs;

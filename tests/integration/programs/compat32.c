@@ -6,9 +6,12 @@
  * pushes a character into a pty of its own with TIOCSTI. The integration
  * tests run it under the real agent and check the kernel sensor saw it all.
  *
- *   sv_compat32 [--hold]
+ *   sv_compat32 [--wait-ms MS] [--hold]
  *
- * --hold  keep the fds open and wait until killed
+ * --wait-ms MS  wait MS milliseconds before anything else: sousveil starts
+ *               watching compat system calls when it sees a 32-bit program
+ *               start, which takes it a moment
+ * --hold        keep the fds open and wait until killed
  *
  * Exit codes: 0 ok, 2 bad usage, 3 /dev/vcs failed, 4 pty setup failed, 5 TIOCSTI failed.
  */
@@ -19,17 +22,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 int main(int argc, char **argv)
 {
 	int hold = 0;
+	long wait_ms = 0;
 	char buf[256];
 	char c = 'Q';
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--hold")) {
 			hold = 1;
+		} else if (!strcmp(argv[i], "--wait-ms") && i + 1 < argc) {
+			wait_ms = strtol(argv[++i], NULL, 10);
 		} else {
 			fprintf(stderr, "sv_compat32: unknown argument %s\n", argv[i]);
 			return 2;
@@ -40,6 +47,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (wait_ms > 0) {
+		struct timespec ts = {wait_ms / 1000, (wait_ms % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
 	int vcs = open("/dev/vcs", O_RDONLY);
 	if (vcs < 0) {
 		fprintf(stderr, "sv_compat32: open /dev/vcs: %s\n", strerror(errno));
