@@ -39,6 +39,7 @@ const volatile __u32 self_tgid = 0;
 const volatile __u64 ratelimit_ns = 1000000000ULL;
 
 #define PROC_SUPER_MAGIC 0x9fa0
+#define TS_COMPAT 0x0002 /* thread_info.status: inside a compat (ia32) system call */
 #define O_ACCMODE 03
 #define ENV_SCAN 4096
 
@@ -106,7 +107,7 @@ struct {
 
 /* Scratch space for scanning a new program's environment. */
 struct env_scratch {
-	char buf[ENV_SCAN + 32];
+	char buf[2 * ENV_SCAN]; /* twice the scan: lets a length mask be a power of two */
 };
 
 struct {
@@ -232,21 +233,74 @@ static __always_inline void fill_header(struct sv_header *h, __u32 kind, __u32 s
 	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	h->uid = BPF_CORE_READ(task, cred, uid.val);
 	h->euid = BPF_CORE_READ(task, cred, euid.val);
-	h->_pad = 0;
+	h->origin = SV_ORIGIN_SYSCALL;
 	BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
 }
 
-/* Arguments of the syscall being exited, from the task's saved user registers. */
+/*
+ * Where an open's arguments are: the task's saved user registers, in the
+ * 64-bit or the ia32 calling convention, or (io_uring) a copy the kernel made
+ * at submission.
+ */
+struct open_src {
+	int nr;              /* the 64-bit syscall number of the open */
+	__u32 origin;        /* enum sv_origin */
+	const char *kpath;   /* io_uring: the path, in kernel memory */
+	__u32 kflags;
+};
+
 struct open_args {
 	const char *path;
 	__u32 flags;
+	bool kernel;         /* path is kernel memory */
 };
 
-static __always_inline struct open_args read_open_args(struct task_struct *task, int nr)
+/* ia32 system calls pass their arguments in bx, cx, dx, si, di, bp. */
+static __always_inline struct open_args read_compat_open_args(struct task_struct *task, int nr)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	struct open_args a = {};
 
+	switch (nr) {
+	case 2:
+		a.path = (const char *)(unsigned long)(__u32)regs->bx;
+		a.flags = (__u32)regs->cx;
+		break;
+	case 85:
+		a.path = (const char *)(unsigned long)(__u32)regs->bx;
+		a.flags = O_CREAT | O_WRONLY | O_TRUNC;
+		break;
+	case 257:
+		a.path = (const char *)(unsigned long)(__u32)regs->cx;
+		a.flags = (__u32)regs->dx;
+		break;
+	case 437: {
+		__u64 flags = 0;
+
+		a.path = (const char *)(unsigned long)(__u32)regs->cx;
+		bpf_probe_read_user(&flags, sizeof(flags), (const void *)(unsigned long)(__u32)regs->dx);
+		a.flags = (__u32)flags;
+		break;
+	}
+	}
+	return a;
+}
+
+static __always_inline struct open_args read_open_args(struct task_struct *task, struct open_src src)
+{
+	struct pt_regs *regs;
+	struct open_args a = {};
+	int nr = src.nr;
+
+	if (src.origin == SV_ORIGIN_IO_URING) {
+		a.path = src.kpath;
+		a.flags = src.kflags;
+		a.kernel = true;
+		return a;
+	}
+	if (src.origin == SV_ORIGIN_COMPAT)
+		return read_compat_open_args(task, nr);
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	switch (nr) {
 	case 2: /* open(path, flags, mode) */
 		a.path = (const char *)PT_REGS_PARM1_CORE_SYSCALL(regs);
@@ -279,7 +333,7 @@ static __always_inline struct open_args read_open_args(struct task_struct *task,
  * refused devices, and ENOENT from probing for them; for those the path must be
  * under /dev (or relative, for the refusals) to cross the ring buffer.
  */
-static __always_inline bool failed_open_may_be_device(__s32 err, const char *path)
+static __always_inline bool failed_open_may_be_device(__s32 err, struct open_args args)
 {
 	char p[5] = {};
 
@@ -287,7 +341,8 @@ static __always_inline bool failed_open_may_be_device(__s32 err, const char *pat
 		return true;
 	if (err != EACCES && err != EPERM && err != EBUSY && err != ENOENT)
 		return false;
-	if (bpf_probe_read_user(p, sizeof(p), path) < 0)
+	if ((args.kernel ? bpf_probe_read_kernel(p, sizeof(p), args.path)
+			 : bpf_probe_read_user(p, sizeof(p), args.path)) < 0)
 		return false;
 	if (p[0] == '/' && p[1] == 'd' && p[2] == 'e' && p[3] == 'v' && p[4] == '/')
 		return true;
@@ -295,7 +350,7 @@ static __always_inline bool failed_open_may_be_device(__s32 err, const char *pat
 }
 
 static __always_inline void submit_access(struct task_struct *task, __u32 target, __u32 access,
-					  __u32 request)
+					  __u32 request, __u32 origin)
 {
 	struct sv_process_access_event *e;
 	__u32 repeats;
@@ -308,6 +363,7 @@ static __always_inline void submit_access(struct task_struct *task, __u32 target
 		return;
 	}
 	fill_header(&e->hdr, SV_EV_PROCESS_ACCESS, sizeof(*e), task);
+	e->hdr.origin = origin;
 	e->repeats = repeats;
 	e->target_pid = target;
 	e->access = access;
@@ -317,7 +373,7 @@ static __always_inline void submit_access(struct task_struct *task, __u32 target
 }
 
 static __always_inline void submit_injection(struct task_struct *task, __u32 what, const char *value,
-					     bool user)
+					     bool user, __u32 origin)
 {
 	struct sv_injection_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -326,6 +382,7 @@ static __always_inline void submit_injection(struct task_struct *task, __u32 wha
 		return;
 	}
 	fill_header(&e->hdr, SV_EV_INJECTION, sizeof(*e), task);
+	e->hdr.origin = origin;
 	e->what = what;
 	e->_pad = 0;
 	if ((user ? bpf_probe_read_user_str(e->value, sizeof(e->value), value)
@@ -359,7 +416,7 @@ static __always_inline __u32 parse_pid(const char *name)
  * rules out almost every open at once.
  */
 static __always_inline void check_other_file(struct task_struct *task, struct file *file,
-					     struct inode *inode, int nr)
+					     struct inode *inode, struct open_src src)
 {
 	struct dentry *dentry = file->f_path.dentry;
 	char name[16] = {};
@@ -372,7 +429,7 @@ static __always_inline void check_other_file(struct task_struct *task, struct fi
 			return;
 		__u32 target = parse_pid((const char *)dentry->d_parent->d_name.name);
 		if (target && target != task->tgid)
-			submit_access(task, target, SV_ACCESS_PROC_MEM, file->f_flags);
+			submit_access(task, target, SV_ACCESS_PROC_MEM, file->f_flags, src.origin);
 		return;
 	}
 	if ((file->f_flags & O_ACCMODE) == 0)
@@ -386,10 +443,12 @@ static __always_inline void check_other_file(struct task_struct *task, struct fi
 	if (name[0] != 'e' || name[1] != 't' || name[2] != 'c' || name[3] != 0)
 		return;
 	/* Rare: only now read the path the program passed. */
-	submit_injection(task, SV_INJ_PRELOAD_FILE_WRITE, read_open_args(task, nr).path, true);
+	struct open_args args = read_open_args(task, src);
+
+	submit_injection(task, SV_INJ_PRELOAD_FILE_WRITE, args.path, !args.kernel, src.origin);
 }
 
-static __always_inline int handle_open_exit(long ret, int nr)
+static __always_inline int handle_open_exit(long ret, struct open_src src)
 {
 	/* A trusted BTF pointer: bpf_task_pt_regs() needs one. */
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -420,7 +479,7 @@ static __always_inline int handle_open_exit(long ret, int nr)
 		rdev = inode->i_rdev;
 		cls = classify(mode, rdev);
 		if (cls == SV_DEV_NONE) {
-			check_other_file(task, file, inode, nr);
+			check_other_file(task, file, inode, src);
 			count(SV_CTR_OPEN_FILTERED);
 			return 0;
 		}
@@ -428,10 +487,10 @@ static __always_inline int handle_open_exit(long ret, int nr)
 			count(SV_CTR_OPEN_OWN_TTY);
 			return 0;
 		}
-		args = read_open_args(task, nr);
+		args = read_open_args(task, src);
 	} else {
-		args = read_open_args(task, nr);
-		if (!failed_open_may_be_device((__s32)-ret, args.path)) {
+		args = read_open_args(task, src);
+		if (!failed_open_may_be_device((__s32)-ret, args)) {
 			count(SV_CTR_OPEN_FAILED_FILTERED);
 			return 0;
 		}
@@ -451,9 +510,10 @@ static __always_inline int handle_open_exit(long ret, int nr)
 		return 0;
 	}
 	fill_header(&e->hdr, SV_EV_DEVICE_OPEN, sizeof(*e), task);
+	e->hdr.origin = src.origin;
 	e->repeats = repeats;
 	e->_pad0 = 0;
-	e->syscall_nr = nr;
+	e->syscall_nr = src.nr;
 	e->i_mode = mode;
 	e->dev_class = cls;
 	__builtin_memset(e->_pad, 0, sizeof(e->_pad));
@@ -474,7 +534,8 @@ static __always_inline int handle_open_exit(long ret, int nr)
 		e->minor = 0;
 	}
 	/* At exit the kernel has already faulted the path in; it is readable here. */
-	if (bpf_probe_read_user_str(e->path, sizeof(e->path), args.path) < 0)
+	if ((args.kernel ? bpf_probe_read_kernel_str(e->path, sizeof(e->path), args.path)
+			 : bpf_probe_read_user_str(e->path, sizeof(e->path), args.path)) < 0)
 		e->path[0] = 0;
 	bpf_ringbuf_submit(e, 0);
 	count(SV_CTR_DEVICE_EMITTED);
@@ -484,25 +545,25 @@ static __always_inline int handle_open_exit(long ret, int nr)
 SEC("tp/syscalls/sys_exit_open")
 int sys_exit_open(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_open_exit(ctx->ret, 2);
+	return handle_open_exit(ctx->ret, (struct open_src){.nr = 2});
 }
 
 SEC("tp/syscalls/sys_exit_creat")
 int sys_exit_creat(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_open_exit(ctx->ret, 85);
+	return handle_open_exit(ctx->ret, (struct open_src){.nr = 85});
 }
 
 SEC("tp/syscalls/sys_exit_openat")
 int sys_exit_openat(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_open_exit(ctx->ret, 257);
+	return handle_open_exit(ctx->ret, (struct open_src){.nr = 257});
 }
 
 SEC("tp/syscalls/sys_exit_openat2")
 int sys_exit_openat2(struct trace_event_raw_sys_exit *ctx)
 {
-	return handle_open_exit(ctx->ret, 437);
+	return handle_open_exit(ctx->ret, (struct open_src){.nr = 437});
 }
 
 struct env_scan {
@@ -510,25 +571,60 @@ struct env_scan {
 	__u32 len;
 	__u32 preload_at;  /* offset of LD_PRELOAD's value in buf, 0 when none */
 	__u32 audit_at;    /* offset of LD_AUDIT's value in buf, 0 when none */
+	__u32 base;        /* the word being looked at byte by byte */
 };
 
-static long env_scan_step(__u32 i, struct env_scan *scan)
+/* Does a variable named LD_PRELOAD or LD_AUDIT start at position i? */
+static __always_inline void env_check_at(__u32 i, struct env_scan *scan)
 {
 	const char *b = scan->buf;
 
-	if (i >= scan->len)
-		return 1;
 	i &= ENV_SCAN - 1;
 	if (i > 0 && b[(i - 1) & (ENV_SCAN - 1)] != 0)
-		return 0;
+		return;
 	if (b[i] != 'L' || b[i + 1] != 'D' || b[i + 2] != '_')
-		return 0;
+		return;
 	if (b[i + 3] == 'P' && b[i + 4] == 'R' && b[i + 5] == 'E' && b[i + 6] == 'L' && b[i + 7] == 'O' &&
 	    b[i + 8] == 'A' && b[i + 9] == 'D' && b[i + 10] == '=')
 		scan->preload_at = i + 11;
 	else if (b[i + 3] == 'A' && b[i + 4] == 'U' && b[i + 5] == 'D' && b[i + 6] == 'I' && b[i + 7] == 'T' &&
 		 b[i + 8] == '=')
 		scan->audit_at = i + 9;
+}
+
+/* One byte of a word that holds an 'L': a callback, so the verifier sees it once. */
+static long env_scan_byte(__u32 j, struct env_scan *scan)
+{
+	__u32 i = scan->base + j;
+
+	if (i >= scan->len)
+		return 1;
+	env_check_at(i, scan);
+	return 0;
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+#define ELS 0x4c4c4c4c4c4c4c4cULL /* 'L' in every byte */
+
+/*
+ * Eight bytes of the environment per step: a word compare rules out the
+ * words without an 'L' (nearly all of them) before any byte is looked at.
+ */
+static long env_scan_word(__u32 k, struct env_scan *scan)
+{
+	__u32 base = k * 8;
+	__u64 w, x;
+
+	if (base >= scan->len)
+		return 1;
+	base &= ENV_SCAN - 1;
+	w = *(const __u64 *)(scan->buf + base);
+	x = w ^ ELS;
+	if (!((x - ONES) & ~x & HIGHS))
+		return 0;
+	scan->base = base;
+	bpf_loop(8, env_scan_byte, scan, 0);
 	return 0;
 }
 
@@ -572,14 +668,14 @@ static __always_inline void scan_environment(struct task_struct *task)
 		scan.buf = scratch->buf;
 		/* A name starting in the overlap was seen in the previous chunk. */
 		scan.len = (from + len < end) ? ENV_STEP : len;
-		bpf_loop(ENV_SCAN, env_scan_step, &scan, 0);
+		bpf_loop(ENV_SCAN / 8, env_scan_word, &scan, 0);
 		if (scan.preload_at)
-			submit_injection(task, SV_INJ_LD_PRELOAD, scratch->buf + (scan.preload_at & (ENV_SCAN - 1)), false);
+			submit_injection(task, SV_INJ_LD_PRELOAD, scratch->buf + (scan.preload_at & (ENV_SCAN - 1)), false, 0);
 		if (scan.audit_at)
-			submit_injection(task, SV_INJ_LD_AUDIT, scratch->buf + (scan.audit_at & (ENV_SCAN - 1)), false);
+			submit_injection(task, SV_INJ_LD_AUDIT, scratch->buf + (scan.audit_at & (ENV_SCAN - 1)), false, 0);
 	}
 	if (start + (unsigned long)ENV_CHUNKS * ENV_STEP < end)
-		submit_injection(task, SV_INJ_ENV_UNSCANNED, "", false);
+		submit_injection(task, SV_INJ_ENV_UNSCANNED, "", false, 0);
 }
 
 SEC("tp/sched/sched_process_exec")
@@ -596,6 +692,9 @@ int sched_process_exec(struct trace_event_raw_sched_process_exec *ctx)
 		return 0;
 	}
 	fill_header(&e->hdr, SV_EV_PROCESS_EXEC, sizeof(*e), task);
+	/* A 32-bit image: the kernel set TS_COMPAT for its first return to user space. */
+	if (BPF_CORE_READ(task, thread_info.status) & TS_COMPAT)
+		e->hdr.origin = SV_ORIGIN_COMPAT;
 	e->_pad = 0;
 	off = BPF_CORE_READ(ctx, __data_loc_filename) & 0xFFFF;
 	if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + off) < 0)
@@ -706,10 +805,8 @@ int snapshot_fds(struct bpf_iter__task_file *ctx)
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_ioctl")
-int sys_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int handle_ioctl(__s32 fd, __u32 cmd, __u64 arg, __u32 origin)
 {
-	__u32 cmd = (__u32)ctx->args[1];
 	__u32 key = cmd & 0xffff;
 	__u8 *how = bpf_map_lookup_elem(&ioctl_cmds, &key);
 	struct task_struct *task;
@@ -726,7 +823,7 @@ int sys_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 	if (task->tgid == self_tgid)
 		return 0;
 	/* Classified at use: the fd may have come by SCM_RIGHTS, pidfd_getfd or TIOCGPTPEER. */
-	file = fd_to_file(task, (__s32)ctx->args[0]);
+	file = fd_to_file(task, fd);
 	inode = file ? file->f_inode : NULL;
 	if (!inode)
 		return 0;
@@ -749,23 +846,24 @@ int sys_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	}
 	fill_header(&e->hdr, SV_EV_IOCTL, sizeof(*e), task);
+	e->hdr.origin = origin;
 	e->repeats = repeats;
-	e->fd = (__s32)ctx->args[0];
+	e->fd = fd;
 	e->cmd = cmd;
 	e->major = rdev >> KDEV_MINORBITS;
 	e->minor = rdev & KDEV_MINORMASK;
-	e->arg = ctx->args[2];
+	e->arg = arg;
 	e->arg_value = 0;
 	/* Never the argument of TIOCSTI: that is the character typed into the terminal. */
 	if (*how == IOCTL_ARG_INT) {
 		__s32 v = 0;
 
-		bpf_probe_read_user(&v, sizeof(v), (const void *)ctx->args[2]);
+		bpf_probe_read_user(&v, sizeof(v), (const void *)arg);
 		e->arg_value = v;
 	} else if (*how == IOCTL_ARG_BYTE) {
 		__u8 v = 0;
 
-		bpf_probe_read_user(&v, sizeof(v), (const void *)ctx->args[2]);
+		bpf_probe_read_user(&v, sizeof(v), (const void *)arg);
 		e->arg_value = v;
 	}
 	e->i_mode = mode;
@@ -777,10 +875,14 @@ int sys_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
-SEC("tp/syscalls/sys_enter_ptrace")
-int sys_enter_ptrace(struct trace_event_raw_sys_enter *ctx)
+SEC("tp/syscalls/sys_enter_ioctl")
+int sys_enter_ioctl(struct trace_event_raw_sys_enter *ctx)
 {
-	long request = ctx->args[0];
+	return handle_ioctl((__s32)ctx->args[0], (__u32)ctx->args[1], ctx->args[2], SV_ORIGIN_SYSCALL);
+}
+
+static __always_inline int handle_ptrace(long request, __u32 target, __u32 origin)
+{
 	__u32 access;
 
 	switch (request) {
@@ -794,28 +896,35 @@ int sys_enter_ptrace(struct trace_event_raw_sys_enter *ctx)
 
 	if (task->tgid == self_tgid)
 		return 0;
-	submit_access(task, (__u32)ctx->args[1], access, (__u32)request);
+	submit_access(task, target, access, (__u32)request, origin);
+	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_ptrace")
+int sys_enter_ptrace(struct trace_event_raw_sys_enter *ctx)
+{
+	return handle_ptrace(ctx->args[0], (__u32)ctx->args[1], SV_ORIGIN_SYSCALL);
+}
+
+static __always_inline int handle_process_vm(__u32 target, __u32 access, __u32 origin)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (task->tgid != self_tgid)
+		submit_access(task, target, access, 0, origin);
 	return 0;
 }
 
 SEC("tp/syscalls/sys_enter_process_vm_readv")
 int sys_enter_process_vm_readv(struct trace_event_raw_sys_enter *ctx)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	if (task->tgid != self_tgid)
-		submit_access(task, (__u32)ctx->args[0], SV_ACCESS_VM_READ, 0);
-	return 0;
+	return handle_process_vm((__u32)ctx->args[0], SV_ACCESS_VM_READ, SV_ORIGIN_SYSCALL);
 }
 
 SEC("tp/syscalls/sys_enter_process_vm_writev")
 int sys_enter_process_vm_writev(struct trace_event_raw_sys_enter *ctx)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	if (task->tgid != self_tgid)
-		submit_access(task, (__u32)ctx->args[0], SV_ACCESS_VM_WRITE, 0);
-	return 0;
+	return handle_process_vm((__u32)ctx->args[0], SV_ACCESS_VM_WRITE, SV_ORIGIN_SYSCALL);
 }
 
 #define AF_UNIX 1
@@ -843,13 +952,11 @@ static __always_inline bool is_user_runtime_path(const char *p)
 	       p[6] == 's' && p[7] == 'e' && p[8] == 'r' && p[9] == '/';
 }
 
-SEC("tp/syscalls/sys_enter_connect")
-int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int handle_connect(const void *addr, __u32 len, __u32 origin)
 {
 	struct sockaddr_head sa = {};
 	struct sv_connect_event *e;
 	struct task_struct *task;
-	__u32 len = (__u32)ctx->args[2];
 	__u32 service = 0, repeats;
 	__u16 port = 0;
 
@@ -857,7 +964,8 @@ int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	if (len > sizeof(sa))
 		len = sizeof(sa);
-	if (bpf_probe_read_user(&sa, len & 0x7f, (const void *)ctx->args[1]) < 0)
+	barrier_var(len); /* keep the mask: the verifier needs to see the bound */
+	if (bpf_probe_read_user(&sa, len & 0x7f, addr) < 0)
 		return 0;
 	if (sa.family == AF_UNIX) {
 		/* libxcb tries the abstract name "\0/tmp/.X11-unix/Xn" first. */
@@ -883,6 +991,7 @@ int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	}
 	fill_header(&e->hdr, SV_EV_CONNECT, sizeof(*e), task);
+	e->hdr.origin = origin;
 	e->repeats = repeats;
 	e->family = sa.family;
 	e->port = port;
@@ -894,8 +1003,14 @@ int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 
+SEC("tp/syscalls/sys_enter_connect")
+int sys_enter_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	return handle_connect((const void *)ctx->args[1], (__u32)ctx->args[2], SV_ORIGIN_SYSCALL);
+}
+
 /* rename, renameat, renameat2 onto .../ld.so.preload */
-static __always_inline int check_rename(const char *newname)
+static __always_inline int check_rename(const char *newname, __u32 origin)
 {
 	__u32 zero = 0;
 	struct env_scratch *scratch = bpf_map_lookup_elem(&env_scratch, &zero);
@@ -914,26 +1029,26 @@ static __always_inline int check_rename(const char *newname)
 	    tail[5] != '.' || tail[6] != 'p' || tail[7] != 'r' || tail[8] != 'e' || tail[9] != 'l' ||
 	    tail[10] != 'o' || tail[11] != 'a' || tail[12] != 'd')
 		return 0;
-	submit_injection(bpf_get_current_task_btf(), SV_INJ_PRELOAD_FILE_RENAME, newname, true);
+	submit_injection(bpf_get_current_task_btf(), SV_INJ_PRELOAD_FILE_RENAME, newname, true, origin);
 	return 0;
 }
 
 SEC("tp/syscalls/sys_enter_rename")
 int sys_enter_rename(struct trace_event_raw_sys_enter *ctx)
 {
-	return check_rename((const char *)ctx->args[1]);
+	return check_rename((const char *)ctx->args[1], SV_ORIGIN_SYSCALL);
 }
 
 SEC("tp/syscalls/sys_enter_renameat")
 int sys_enter_renameat(struct trace_event_raw_sys_enter *ctx)
 {
-	return check_rename((const char *)ctx->args[3]);
+	return check_rename((const char *)ctx->args[3], SV_ORIGIN_SYSCALL);
 }
 
 SEC("tp/syscalls/sys_enter_renameat2")
 int sys_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
 {
-	return check_rename((const char *)ctx->args[3]);
+	return check_rename((const char *)ctx->args[3], SV_ORIGIN_SYSCALL);
 }
 
 /*
@@ -941,43 +1056,33 @@ int sys_enter_renameat2(struct trace_event_raw_sys_enter *ctx)
  * summed per (process, fd). Only processes known to hold a sensitive device
  * get past the first lookup, so an ordinary read costs one hash miss.
  */
-SEC("tp/syscalls/sys_exit_read")
-int sys_exit_read(struct trace_event_raw_sys_exit *ctx)
+/* Adds `bytes` read from fd (whose file is `file`, or looked up when NULL) to its counts. */
+static __always_inline void account_read(struct task_struct *task, __u32 tgid, __s32 fd,
+					 struct file *file, long bytes)
 {
-	struct task_struct *task;
 	struct sv_read_stats *st, fresh = {};
-	struct sv_read_key key;
-	struct file *file;
+	struct sv_read_key key = {.tgid = tgid, .fd = fd};
 	struct inode *inode;
-	struct pt_regs *regs;
-	__u32 tgid, rdev;
+	__u32 rdev;
 	__u8 cls;
 
-	if (ctx->ret <= 0)
-		return 0;
-	tgid = bpf_get_current_pid_tgid() >> 32;
-	if (!bpf_map_lookup_elem(&holders, &tgid))
-		return 0;
-	task = bpf_get_current_task_btf();
-	regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	key.tgid = tgid;
-	key.fd = (__s32)PT_REGS_PARM1_CORE_SYSCALL(regs);
 	st = bpf_map_lookup_elem(&reads, &key);
 	if (st) {
-		__sync_fetch_and_add(&st->bytes, ctx->ret);
+		__sync_fetch_and_add(&st->bytes, bytes);
 		__sync_fetch_and_add(&st->reads, 1);
 		st->last_ns = bpf_ktime_get_boot_ns();
-		return 0;
+		return;
 	}
-	file = fd_to_file(task, key.fd);
+	if (!file)
+		file = fd_to_file(task, fd);
 	inode = file ? file->f_inode : NULL;
 	if (!inode)
-		return 0;
+		return;
 	rdev = inode->i_rdev;
 	cls = classify(inode->i_mode, rdev);
 	if (cls == SV_DEV_NONE || is_terminal_class(cls))
-		return 0; /* terminals are read all day by their own shells */
-	fresh.bytes = ctx->ret;
+		return; /* terminals are read all day by their own shells */
+	fresh.bytes = bytes;
 	fresh.reads = 1;
 	fresh.start_boot_ns = task->group_leader->start_boottime;
 	fresh.last_ns = bpf_ktime_get_boot_ns();
@@ -989,6 +1094,23 @@ int sys_exit_read(struct trace_event_raw_sys_exit *ctx)
 	BPF_CORE_READ_STR_INTO(&fresh.comm, task, comm);
 	bpf_probe_read_kernel_str(fresh.name, sizeof(fresh.name), file->f_path.dentry->d_name.name);
 	bpf_map_update_elem(&reads, &key, &fresh, BPF_ANY);
+}
+
+SEC("tp/syscalls/sys_exit_read")
+int sys_exit_read(struct trace_event_raw_sys_exit *ctx)
+{
+	struct task_struct *task;
+	struct pt_regs *regs;
+	__u32 tgid;
+
+	if (ctx->ret <= 0)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!bpf_map_lookup_elem(&holders, &tgid))
+		return 0;
+	task = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	account_read(task, tgid, (__s32)PT_REGS_PARM1_CORE_SYSCALL(regs), NULL, ctx->ret);
 	return 0;
 }
 
@@ -997,11 +1119,83 @@ int sys_exit_read(struct trace_event_raw_sys_exit *ctx)
  * probes programs are attached to through perf_event_open (tracepoints,
  * kprobes, uprobes). sousveil's own are not reported.
  */
-SEC("tp/syscalls/sys_enter_bpf")
-int sys_enter_bpf(struct trace_event_raw_sys_enter *ctx)
+/* Instructions a chunk of the helper scan holds: the scratch buffer's worth. */
+#define INSN_CHUNK (ENV_SCAN / 8)
+#define INSN_CHUNKS 8
+
+struct insn_scan {
+	const __u8 *buf;
+	__u32 n;
+	__u32 helpers;
+};
+
+/* One instruction: a call of a helper (code 0x85, src_reg 0) that reaches user memory? */
+static long insn_scan_step(__u32 i, struct insn_scan *sc)
 {
-	long cmd = ctx->args[0];
-	const char *attr = (const char *)ctx->args[1];
+	const __u8 *in;
+	__s32 imm;
+
+	if (i >= sc->n)
+		return 1;
+	in = sc->buf + ((i & (INSN_CHUNK - 1)) * 8);
+	if (in[0] != 0x85 || (in[1] & 0xf0))
+		return 0;
+	imm = *(const __s32 *)(in + 4);
+	switch (imm) {
+	case 112: case 114: sc->helpers |= SV_HELPER_PROBE_READ_USER; break;
+	case 4: case 45: sc->helpers |= SV_HELPER_PROBE_READ; break;
+	case 36: sc->helpers |= SV_HELPER_PROBE_WRITE_USER; break;
+	case 148: case 191: sc->helpers |= SV_HELPER_COPY_FROM_USER; break;
+	case 58: sc->helpers |= SV_HELPER_OVERRIDE_RETURN; break;
+	case 109: case 117: sc->helpers |= SV_HELPER_SEND_SIGNAL; break;
+	}
+	return 0;
+}
+
+/*
+ * The helpers a program being loaded calls, read from the instructions it
+ * passes (bpf_attr: insn_cnt at 4, insns at 8): whether it can copy what
+ * other programs read or type. Loads are rare, so the scan can afford to
+ * look at up to INSN_CHUNKS * INSN_CHUNK instructions.
+ */
+static __always_inline __u32 scan_helpers(const char *attr)
+{
+	__u32 zero = 0, cnt = 0;
+	__u64 insns = 0;
+	struct env_scratch *scratch = bpf_map_lookup_elem(&env_scratch, &zero);
+	__u32 helpers = 0;
+
+	if (!scratch)
+		return 0;
+	if (bpf_probe_read_user(&cnt, sizeof(cnt), attr + 4) < 0 ||
+	    bpf_probe_read_user(&insns, sizeof(insns), attr + 8) < 0)
+		return 0;
+	for (int c = 0; c < INSN_CHUNKS; c++) {
+		struct insn_scan sc = {.buf = (const __u8 *)scratch->buf};
+		__u32 from = c * INSN_CHUNK, n, bytes;
+
+		if (from >= cnt)
+			return helpers;
+		n = cnt - from;
+		if (n > INSN_CHUNK)
+			n = INSN_CHUNK;
+		bytes = n * 8;
+		if (bytes > ENV_SCAN)
+			bytes = ENV_SCAN;
+		barrier_var(bytes);
+		if (bpf_probe_read_user(scratch->buf, bytes & (2 * ENV_SCAN - 1), (const void *)(insns + (__u64)from * 8)) < 0)
+			return helpers;
+		sc.n = n;
+		bpf_loop(INSN_CHUNK, insn_scan_step, &sc, 0);
+		helpers |= sc.helpers;
+	}
+	if (cnt > INSN_CHUNKS * INSN_CHUNK)
+		helpers |= SV_HELPER_UNSCANNED;
+	return helpers;
+}
+
+static __always_inline int handle_bpf(long cmd, const char *attr, __u32 origin)
+{
 	struct task_struct *task;
 	struct sv_bpf_event *e;
 
@@ -1016,9 +1210,10 @@ int sys_enter_bpf(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	}
 	fill_header(&e->hdr, SV_EV_BPF, sizeof(*e), task);
+	e->hdr.origin = origin;
 	e->prog_type = 0;
 	e->attach_type = 0;
-	e->_pad = 0;
+	e->helpers = 0;
 	e->config = 0;
 	e->offset = 0;
 	e->name[0] = 0;
@@ -1028,6 +1223,7 @@ int sys_enter_bpf(struct trace_event_raw_sys_enter *ctx)
 		bpf_probe_read_user(&e->prog_type, 4, attr);
 		bpf_probe_read_user(&e->attach_type, 4, attr + 68);
 		bpf_probe_read_user_str(e->name, 16, attr + 48);
+		e->helpers = scan_helpers(attr);
 	} else {
 		__u64 name = 0;
 
@@ -1039,6 +1235,12 @@ int sys_enter_bpf(struct trace_event_raw_sys_enter *ctx)
 	bpf_ringbuf_submit(e, 0);
 	count(SV_CTR_CAPTURE_EMITTED);
 	return 0;
+}
+
+SEC("tp/syscalls/sys_enter_bpf")
+int sys_enter_bpf(struct trace_event_raw_sys_enter *ctx)
+{
+	return handle_bpf(ctx->args[0], (const char *)ctx->args[1], SV_ORIGIN_SYSCALL);
 }
 
 SEC("tp/syscalls/sys_enter_perf_event_open")
@@ -1071,7 +1273,7 @@ int sys_enter_perf_event_open(struct trace_event_raw_sys_enter *ctx)
 	e->op = SV_BPF_PERF_PROBE;
 	e->prog_type = 0;
 	e->attach_type = type;
-	e->_pad = 0;
+	e->helpers = 0;
 	e->config = config;
 	e->offset = config2;
 	e->name[0] = 0;
@@ -1080,5 +1282,246 @@ int sys_enter_perf_event_open(struct trace_event_raw_sys_enter *ctx)
 		e->name[0] = 0;
 	bpf_ringbuf_submit(e, 0);
 	count(SV_CTR_CAPTURE_EMITTED);
+	return 0;
+}
+
+/*
+ * No bypass, 32-bit: on x86 the per-syscall tracepoints ignore compat (ia32)
+ * system calls (ARCH_TRACE_IGNORE_COMPAT_SYSCALLS). These two raw tracepoints
+ * see every system call, so the first thing they do is return unless the
+ * calling task is inside a compat one: TS_COMPAT in its thread_info, set on
+ * ia32 entry and cleared on the way back to user space. The ia32 numbers then
+ * map to the same handlers as the 64-bit tracepoints, with arguments in the
+ * ia32 registers and 32-bit pointers.
+ *
+ * Running a program on every system call of the machine is what costs here,
+ * however early it returns, so user space attaches these two only once a
+ * 32-bit program runs (an exec with TS_COMPAT set, or one found at start).
+ */
+
+#define IA32_READ 3
+#define IA32_OPEN 5
+#define IA32_CREAT 8
+#define IA32_PTRACE 26
+#define IA32_RENAME 38
+#define IA32_IOCTL 54
+#define IA32_SOCKETCALL 102
+#define IA32_OPENAT 295
+#define IA32_RENAMEAT 302
+#define IA32_PROCESS_VM_READV 347
+#define IA32_PROCESS_VM_WRITEV 348
+#define IA32_RENAMEAT2 353
+#define IA32_BPF 357
+#define IA32_CONNECT 362
+#define IA32_OPENAT2 437
+#define SYS_CONNECT 3 /* socketcall's call number for connect */
+
+static __always_inline const void *user_ptr32(unsigned long v)
+{
+	return (const void *)(unsigned long)(__u32)v;
+}
+
+SEC("raw_tp/sys_enter")
+int compat_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+
+	if (!(task->thread_info.status & TS_COMPAT))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	switch (ctx->args[1]) {
+	case IA32_IOCTL:
+		return handle_ioctl((__s32)regs->bx, (__u32)regs->cx, (__u32)regs->dx, SV_ORIGIN_COMPAT);
+	case IA32_PTRACE:
+		return handle_ptrace((__s32)regs->bx, (__u32)regs->cx, SV_ORIGIN_COMPAT);
+	case IA32_PROCESS_VM_READV:
+		return handle_process_vm((__u32)regs->bx, SV_ACCESS_VM_READ, SV_ORIGIN_COMPAT);
+	case IA32_PROCESS_VM_WRITEV:
+		return handle_process_vm((__u32)regs->bx, SV_ACCESS_VM_WRITE, SV_ORIGIN_COMPAT);
+	case IA32_CONNECT:
+		return handle_connect(user_ptr32(regs->cx), (__u32)regs->dx, SV_ORIGIN_COMPAT);
+	case IA32_SOCKETCALL: {
+		/* socketcall(call, args): args points to 32-bit words fd, addr, addrlen. */
+		__u32 a[3] = {};
+
+		if ((__u32)regs->bx != SYS_CONNECT ||
+		    bpf_probe_read_user(a, sizeof(a), user_ptr32(regs->cx)) < 0)
+			return 0;
+		return handle_connect(user_ptr32(a[1]), a[2], SV_ORIGIN_COMPAT);
+	}
+	case IA32_BPF:
+		return handle_bpf((__s32)regs->bx, user_ptr32(regs->cx), SV_ORIGIN_COMPAT);
+	case IA32_RENAME:
+		return check_rename(user_ptr32(regs->cx), SV_ORIGIN_COMPAT);
+	case IA32_RENAMEAT:
+	case IA32_RENAMEAT2:
+		return check_rename(user_ptr32(regs->si), SV_ORIGIN_COMPAT);
+	}
+	return 0;
+}
+
+SEC("raw_tp/sys_exit")
+int compat_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	long ret = ctx->args[1];
+
+	if (!(task->thread_info.status & TS_COMPAT))
+		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	switch (regs->orig_ax) {
+	case IA32_OPEN:
+		return handle_open_exit(ret, (struct open_src){.nr = 2, .origin = SV_ORIGIN_COMPAT});
+	case IA32_CREAT:
+		return handle_open_exit(ret, (struct open_src){.nr = 85, .origin = SV_ORIGIN_COMPAT});
+	case IA32_OPENAT:
+		return handle_open_exit(ret, (struct open_src){.nr = 257, .origin = SV_ORIGIN_COMPAT});
+	case IA32_OPENAT2:
+		return handle_open_exit(ret, (struct open_src){.nr = 437, .origin = SV_ORIGIN_COMPAT});
+	case IA32_READ: {
+		__u32 tgid = task->tgid;
+
+		if (ret > 0 && bpf_map_lookup_elem(&holders, &tgid))
+			account_read(task, tgid, (__s32)regs->bx, NULL, ret);
+		return 0;
+	}
+	}
+	return 0;
+}
+
+/*
+ * No bypass, io_uring: requests make no system call the tracepoints above
+ * see. An open's path is copied at submission (the kernel frees its copy once
+ * the open ran); at completion the result is classified like a syscall's: the
+ * new fd in the submitter's table. A read is counted at completion from the
+ * request's file, with the fd taken when io_uring looked it up.
+ * Limits (docs/events.md): opens into a fixed-file slot, and reads of a fixed
+ * file not opened by a known holder, are not classified.
+ */
+#define IORING_OP_READV 1
+#define IORING_OP_READ_FIXED 4
+#define IORING_OP_OPENAT 18
+#define IORING_OP_READ 22
+#define IORING_OP_OPENAT2 28
+#define IORING_OP_READ_MULTISHOT 49
+#define REQ_F_FIXED_FILE_FLAG 1ULL
+
+struct uring_open {
+	char path[SV_PATH_LEN];
+	__u32 flags;
+	__u32 slot;  /* io_open.file_slot: nonzero for an open into a fixed-file slot */
+};
+
+/* Opens in flight, by request. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct uring_open);
+} uring_opens SEC(".maps");
+
+/* Reads in flight by known holders, by request: the fd they named. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, __s32);
+} uring_reads SEC(".maps");
+
+static __always_inline bool is_uring_read(__u8 op)
+{
+	return op == IORING_OP_READ || op == IORING_OP_READV || op == IORING_OP_READ_FIXED ||
+	       op == IORING_OP_READ_MULTISHOT;
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(uring_submit_req, struct io_kiocb *req)
+{
+	struct io_open *open;
+	struct filename *name;
+	struct uring_open *v;
+	__u64 key = (__u64)req;
+	__u8 op = req->opcode;
+
+	if (op != IORING_OP_OPENAT && op != IORING_OP_OPENAT2)
+		return 0;
+	if ((bpf_get_current_pid_tgid() >> 32) == self_tgid)
+		return 0;
+	/* The request's command area holds the prepared open (getname() already ran). */
+	open = bpf_rdonly_cast(req, bpf_core_type_id_kernel(struct io_open));
+	name = open->filename;
+	if (!name)
+		return 0;
+	if (bpf_map_update_elem(&uring_opens, &key, &(struct uring_open){}, BPF_ANY) != 0)
+		return 0;
+	v = bpf_map_lookup_elem(&uring_opens, &key);
+	if (!v)
+		return 0;
+	if (bpf_probe_read_kernel_str(v->path, sizeof(v->path), name->name) < 0)
+		v->path[0] = 0;
+	v->flags = (__u32)open->how.flags;
+	v->slot = open->file_slot;
+	return 0;
+}
+
+SEC("tp_btf/io_uring_file_get")
+int BPF_PROG(uring_file_get, struct io_kiocb *req, int fd)
+{
+	__u64 key = (__u64)req;
+	__u32 tgid;
+
+	if (!is_uring_read(req->opcode))
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!bpf_map_lookup_elem(&holders, &tgid))
+		return 0;
+	bpf_map_update_elem(&uring_reads, &key, &fd, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(uring_complete, struct io_ring_ctx *ring, void *request, struct io_uring_cqe *cqe)
+{
+	struct io_kiocb *req;
+	struct task_struct *task;
+	__u64 key = (__u64)request;
+	__s32 res;
+	__u32 tgid;
+	__u8 op;
+
+	if (!request || !cqe)
+		return 0;
+	req = bpf_rdonly_cast(request, bpf_core_type_id_kernel(struct io_kiocb));
+	op = req->opcode;
+	res = cqe->res;
+	if (op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2) {
+		struct uring_open *v = bpf_map_lookup_elem(&uring_opens, &key);
+		struct open_src src = {.nr = op == IORING_OP_OPENAT ? 257 : 437,
+				       .origin = SV_ORIGIN_IO_URING};
+
+		if (!v)
+			return 0;
+		src.kpath = v->path;
+		src.kflags = v->flags;
+		/* A fixed-slot open returns 0, not an fd: only a failure is reportable. */
+		if (!v->slot || res < 0)
+			handle_open_exit(res, src);
+		bpf_map_delete_elem(&uring_opens, &key);
+		return 0;
+	}
+	if (!is_uring_read(op) || res <= 0)
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!bpf_map_lookup_elem(&holders, &tgid))
+		return 0;
+	__s32 *fd = bpf_map_lookup_elem(&uring_reads, &key);
+	__s32 at = fd ? *fd : -1; /* -1: a fixed file */
+
+	if (fd && op != IORING_OP_READ_MULTISHOT)
+		bpf_map_delete_elem(&uring_reads, &key);
+	task = bpf_get_current_task_btf();
+	account_read(task, tgid, at, req->file, res);
 	return 0;
 }

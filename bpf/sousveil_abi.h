@@ -31,6 +31,28 @@ enum sv_event_kind {
 	SV_EV_BPF = 10,         /* another program loads BPF or opens a probe */
 };
 
+/*
+ * How the program asked: a native system call, a 32-bit (ia32) one, which the
+ * per-syscall tracepoints never see, or an io_uring request, which makes no
+ * system call at all.
+ */
+enum sv_origin {
+	SV_ORIGIN_SYSCALL = 0,
+	SV_ORIGIN_COMPAT = 1,
+	SV_ORIGIN_IO_URING = 2,
+};
+
+/* Helpers a loaded program calls that let it copy or change user memory (SV_EV_BPF). */
+enum sv_bpf_helper_bit {
+	SV_HELPER_PROBE_READ_USER = 1 << 0,     /* probe_read_user, probe_read_user_str */
+	SV_HELPER_PROBE_READ = 1 << 1,          /* the old probe_read, probe_read_str: user or kernel */
+	SV_HELPER_PROBE_WRITE_USER = 1 << 2,
+	SV_HELPER_COPY_FROM_USER = 1 << 3,      /* copy_from_user, copy_from_user_task */
+	SV_HELPER_OVERRIDE_RETURN = 1 << 4,
+	SV_HELPER_SEND_SIGNAL = 1 << 5,
+	SV_HELPER_UNSCANNED = 1 << 15,          /* more instructions than the scan reaches */
+};
+
 /* What an SV_EV_BPF record reports. */
 enum sv_bpf_op {
 	SV_BPF_PROG_LOAD = 1,      /* bpf(BPF_PROG_LOAD) */
@@ -140,7 +162,7 @@ struct sv_header {
 	__u32 ppid;         /* real parent's tgid */
 	__u32 uid;          /* real uid */
 	__u32 euid;         /* effective uid: differs for setuid programs */
-	__u32 _pad;
+	__u32 origin;       /* enum sv_origin: how the program asked the kernel */
 	char comm[SV_COMM_LEN];
 };
 
@@ -238,7 +260,7 @@ struct sv_bpf_event {
 	__u32 op;           /* enum sv_bpf_op */
 	__u32 prog_type;    /* PROG_LOAD: bpf_prog_type */
 	__u32 attach_type;  /* PROG_LOAD: expected_attach_type; PERF_PROBE: perf_event_attr.type */
-	__u32 _pad;
+	__u32 helpers;      /* PROG_LOAD: enum sv_bpf_helper_bit, from the instructions passed */
 	__u64 config;       /* PERF_PROBE: tracepoint id, or probe flags */
 	__u64 offset;       /* PERF_PROBE: uprobe offset or kprobe address */
 	char name[128];     /* program name, raw tracepoint, kprobe function or uprobe path */

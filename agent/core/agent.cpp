@@ -190,7 +190,8 @@ Result<void> Agent::step_bpf_sensor() {
   m_bpf = std::move(sensor).value();
   set_sensor("ebpf", SensorState::Running,
              "device opens, sensitive ioctls, device read rates, ptrace/process_vm/proc-mem, display and "
-             "audio connects, other BPF programs, LD_PRELOAD and ld.so.preload, exec/fork/exit");
+             "audio connects, other BPF programs, LD_PRELOAD and ld.so.preload, exec/fork/exit; 32-bit "
+             "(compat) system calls and io_uring opens and reads too");
   return {};
 }
 

@@ -40,6 +40,15 @@ std::string_view to_string(EventSource s) {
   return "unknown";
 }
 
+std::string_view to_string(Origin o) {
+  switch (o) {
+    case Origin::Syscall: return "syscall";
+    case Origin::CompatSyscall: return "compat-syscall";
+    case Origin::IoUring: return "io_uring";
+  }
+  return "unknown";
+}
+
 std::string_view result_name(std::int32_t err) {
   if (err == 0) return "ok";
   const char* name = strerrorname_np(err);

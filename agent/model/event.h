@@ -164,6 +164,13 @@ enum class EventKind : std::uint8_t {
   PipewireStream,
 };
 
+// How the program asked the kernel: the per-syscall tracepoints miss the last two.
+enum class Origin : std::uint8_t {
+  Syscall,        // a native system call
+  CompatSyscall,  // a 32-bit (ia32) system call
+  IoUring,        // an io_uring request
+};
+
 enum class EventSource : std::uint8_t {
   Ebpf,          // live, from the kernel tracepoints
   EbpfSnapshot,  // from the task_file iterator at start
@@ -176,6 +183,7 @@ enum class EventSource : std::uint8_t {
 
 std::string_view to_string(EventKind k);
 std::string_view to_string(EventSource s);
+std::string_view to_string(Origin o);
 
 // What a sensor saw, typed, before anyone decides what it means.
 struct RawEvent {
@@ -183,6 +191,7 @@ struct RawEvent {
   EventSource source = EventSource::Ebpf;
   std::uint64_t ts_boot_ns = 0;
   std::uint32_t repeats = 0;  // identical events the kernel folded into this one
+  Origin origin = Origin::Syscall;
   ProcessRef process;
   std::variant<DeviceAccess, ExecInfo, ForkInfo, ExitInfo, IoctlInfo, AccessInfo, ConnectInfo, InjectionInfo,
                ReadInfo, BpfInfo, X11Info, DbusInfo, PipewireInfo>

@@ -61,6 +61,7 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
   };
   if (raw.source == EventSource::ProcScan) j["fidelity"] = "low";
   if (raw.repeats > 0) j["repeats"] = raw.repeats;
+  if (raw.origin != Origin::Syscall) j["origin"] = to_string(raw.origin);
   if (const auto* io = std::get_if<IoctlInfo>(&raw.payload)) {
     j["device"] = device_json(io->device);
     j["access"] = {{"fd", io->device.fd}};

@@ -25,7 +25,9 @@
 #include <thread>
 #include <vector>
 
+#include "enrich/procfs.h"
 #include "harness.h"
+#include "sensors/bpf/inventory.h"
 
 namespace sousveil {
 namespace {
@@ -266,6 +268,7 @@ TEST_F(CaptureTest, TiocstiIntoAPtyIsReportedWithoutTheTypedCharacter) {
 
   EXPECT_EQ(io.name, "TIOCSTI");
   EXPECT_EQ(io.cmd, static_cast<std::uint32_t>(TIOCSTI));
+  EXPECT_EQ(ev->raw.origin, Origin::Syscall) << "a 64-bit program's ioctl taken for a compat one";
   // The argument is the pointer as passed, never the character 'Q' behind it.
   EXPECT_NE(io.arg, static_cast<std::uint64_t>('Q'));
   EXPECT_EQ(io.device.device_class, DeviceClass::Pty);
@@ -644,6 +647,201 @@ TEST_F(CaptureTest, EvtestOnAnInputNodeWithoutADriverIsAFailedAttempt) {
   EXPECT_EQ(ev->process.comm, "evtest");
   expect_rule(*agent, evtest, EventKind::DeviceOpen, "keystrokes.input-device-attempt");
   EXPECT_TRUE(events_of(*agent, evtest, EventKind::DeviceIoctl).empty());
+}
+
+// ---------------------------------------------------------------- no bypass: 32-bit programs
+
+TEST_F(CaptureTest, A32BitProgramReadingTheConsoleAndTypingIntoAPtyIsSeen) {
+  if (std::string(SOUSVEIL_COMPAT32).empty())
+    GTEST_SKIP() << "gcc -m32 does not work here: install gcc-multilib (scripts/install-deps)";
+  const std::string helper = real_exe(SOUSVEIL_COMPAT32);
+  auto agent = start_agent();
+  // No 32-bit program ran since the agent started: its compat programs wait.
+  // The helper starts, then acts once the agent has had a moment to attach
+  // them (the window between a 32-bit exec and the attach is documented).
+  ChildGuard prog(spawn({SOUSVEIL_COMPAT32, "--wait-ms", "500", "--hold"}));
+  const pid_t pid = prog.pid();
+  auto is_vcs_open = [&](const EnrichedEvent& e) {
+    return event_of(pid, EventKind::DeviceOpen)(e) && e.raw.device().device_class == DeviceClass::Vcs;
+  };
+  auto open_ev = agent->wait_for(is_vcs_open, kEventTimeout);
+  ASSERT_TRUE(open_ev) << "no device_open of /dev/vcs by the 32-bit program (pid " << pid << ")";
+  auto io_ev = agent->wait_for(event_of(pid, EventKind::DeviceIoctl), kEventTimeout);
+  ASSERT_TRUE(io_ev) << "no device_ioctl (TIOCSTI) by the 32-bit program";
+  // Read rates are collected every second.
+  auto read_ev = agent->wait_for(event_of(pid, EventKind::DeviceRead), kEventTimeout);
+  ASSERT_TRUE(read_ev) << "no device_read of /dev/vcs by the 32-bit program";
+  ASSERT_TRUE(wait_exec(pid, helper)) << "the 32-bit program exited early";
+
+  const auto& d = open_ev->raw.device();
+  EXPECT_EQ(open_ev->raw.origin, Origin::CompatSyscall);
+  EXPECT_EQ(d.path, "/dev/vcs");
+  EXPECT_EQ(d.major, 7U);
+  EXPECT_EQ(d.minor, 0U);
+  EXPECT_EQ(d.err, 0);
+  EXPECT_GE(d.fd, 0);
+  EXPECT_TRUE(d.syscall_nr == 2 || d.syscall_nr == 257) << d.syscall_nr;  // open or openat
+  EXPECT_EQ(open_ev->process.exe, helper);
+  EXPECT_EQ(open_ev->process.comm, fs::path(helper).filename().string().substr(0, 15));
+  expect_rule(*agent, pid, EventKind::DeviceOpen, "screen.console-text-read");
+
+  const auto& io = std::get<IoctlInfo>(io_ev->raw.payload);
+  EXPECT_EQ(io_ev->raw.origin, Origin::CompatSyscall);
+  EXPECT_EQ(io.name, "TIOCSTI");
+  EXPECT_EQ(io.cmd, static_cast<std::uint32_t>(TIOCSTI));
+  EXPECT_EQ(io.device.device_class, DeviceClass::Pty);
+  EXPECT_EQ(io_ev->process.exe, helper);
+  expect_rule(*agent, pid, EventKind::DeviceIoctl, "terminal.tiocsti-injection");
+
+  const auto& rd = std::get<ReadInfo>(read_ev->raw.payload);
+  EXPECT_EQ(rd.device.device_class, DeviceClass::Vcs);
+  EXPECT_EQ(rd.device.fd, d.fd);
+  EXPECT_EQ(rd.bytes, 256U) << "the program reads 256 bytes once";
+  EXPECT_EQ(rd.reads, 1U);
+}
+
+// ---------------------------------------------------------------- no bypass: io_uring
+
+TEST_F(CaptureTest, AnIoUringOpenAndReadOfTheConsoleScreenIsSeen) {
+  if (std::string(SOUSVEIL_URING_VCS).empty())
+    GTEST_SKIP() << "liburing is missing: install liburing-dev (scripts/install-deps)";
+  const std::string helper = real_exe(SOUSVEIL_URING_VCS);
+  auto agent = start_agent();
+  ChildGuard prog(spawn({SOUSVEIL_URING_VCS, "--hold"}));
+  const pid_t pid = prog.pid();
+  auto open_ev = agent->wait_for(event_of(pid, EventKind::DeviceOpen), kEventTimeout);
+  ASSERT_TRUE(open_ev) << "no device_open for the io_uring open of /dev/vcs (pid " << pid << ")";
+  auto read_ev = agent->wait_for(event_of(pid, EventKind::DeviceRead), kEventTimeout);
+  ASSERT_TRUE(read_ev) << "no device_read for the io_uring read of /dev/vcs";
+  ASSERT_TRUE(wait_exec(pid, helper)) << "the io_uring program exited early";
+
+  const auto& d = open_ev->raw.device();
+  EXPECT_EQ(open_ev->raw.origin, Origin::IoUring);
+  EXPECT_EQ(d.device_class, DeviceClass::Vcs);
+  EXPECT_EQ(d.path, "/dev/vcs");
+  EXPECT_EQ(d.major, 7U);
+  EXPECT_EQ(d.minor, 0U);
+  EXPECT_EQ(d.err, 0);
+  EXPECT_GE(d.fd, 0);
+  EXPECT_EQ(open_ev->process.exe, helper);
+  expect_rule(*agent, pid, EventKind::DeviceOpen, "screen.console-text-read");
+
+  const auto& rd = std::get<ReadInfo>(read_ev->raw.payload);
+  EXPECT_EQ(rd.device.device_class, DeviceClass::Vcs);
+  EXPECT_EQ(rd.device.fd, d.fd) << "the read is counted against the fd io_uring was given";
+  EXPECT_GT(rd.bytes, 0U);
+  EXPECT_EQ(rd.reads, 1U);
+  EXPECT_EQ(read_ev->process.exe, helper);
+  expect_rule(*agent, pid, EventKind::DeviceRead, "screen.console-text-reading");
+  // A plain 64-bit read path would have said syscall: this came through io_uring only.
+  for (const auto& e : events_of(*agent, pid, EventKind::DeviceOpen))
+    EXPECT_EQ(e.raw.origin, Origin::IoUring);
+}
+
+TEST_F(CaptureTest, AFailedIoUringOpenOfAnInputNodeIsAnAttempt) {
+  if (std::string(SOUSVEIL_URING_VCS).empty())
+    GTEST_SKIP() << "liburing is missing: install liburing-dev (scripts/install-deps)";
+  TempDir dir("sv-uring-");
+  ASSERT_FALSE(dir.path().empty());
+  const auto node = dir.path() / "event0";
+  ASSERT_EQ(mknod(node.c_str(), S_IFCHR | 0600, makedev(13, 64)), 0) << strerror(errno);
+  auto agent = start_agent();
+  pid_t pid = spawn({SOUSVEIL_URING_VCS, "--path", node.string()});
+  EXPECT_EQ(WEXITSTATUS(wait_child(pid)), 4) << "the io_uring open of a 13:64 node succeeded?";
+  auto ev = agent->wait_for(event_of(pid, EventKind::DeviceOpen), kEventTimeout);
+  ASSERT_TRUE(ev) << "no device_open for the failed io_uring open of " << node;
+  const auto& d = ev->raw.device();
+  EXPECT_EQ(ev->raw.origin, Origin::IoUring);
+  EXPECT_EQ(d.err, ENXIO);
+  EXPECT_EQ(d.path, node.string()) << "the path as submitted";
+  EXPECT_EQ(d.device_class, DeviceClass::Input);
+  EXPECT_EQ(d.major, 13U);
+  EXPECT_EQ(d.minor, 64U);
+  expect_rule(*agent, pid, EventKind::DeviceOpen, "keystrokes.input-device-attempt");
+}
+
+// ---------------------------------------------------------------- other BPF programs
+
+// Polls the BPF inventory until a program held by pid has an attach point.
+std::optional<BpfInfo> wait_for_program_of(pid_t pid, std::chrono::milliseconds timeout = 30s) {
+  ProcFs procfs;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto found = bpf_inventory(procfs, {}); found.ok()) {
+      for (const auto& ev : *found) {
+        const auto& b = std::get<BpfInfo>(ev.payload);
+        if (ev.process.pid == static_cast<std::uint32_t>(pid) && !b.attach_point.empty()) return b;
+      }
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return std::nullopt;
+}
+
+auto inventory_of(pid_t pid) {
+  return [pid](const EnrichedEvent& e) {
+    return e.raw.kind == EventKind::BpfProgram && e.raw.source == EventSource::Inventory &&
+           e.process.pid == static_cast<std::uint32_t>(pid);
+  };
+}
+
+TEST_F(CaptureTest, ABpftraceKeyloggerOnReadIsSeenLoadingAndInTheInventory) {
+  ASSERT_NO_FATAL_FAILURE(require_program("/usr/bin/bpftrace", "bpftrace"));
+  auto live_agent = start_agent();
+  // Prints one-byte reads: what a terminal keylogger built on read(2) does.
+  ChildGuard bt(spawn({"/usr/bin/bpftrace", "-e",
+                       "tracepoint:syscalls:sys_enter_read /args->count == 1/ { printf(\"%s\", "
+                       "str(args->buf)); }"}));
+  const pid_t pid = bt.pid();
+  auto load = live_agent->wait_for(
+      [&](const EnrichedEvent& e) {
+        if (!event_of(pid, EventKind::BpfProgram)(e)) return false;
+        const auto& b = std::get<BpfInfo>(e.raw.payload);
+        return b.op == "load" && b.prog_type == "tracepoint";
+      },
+      30s);
+  ASSERT_TRUE(load) << "no bpf_program load event for bpftrace (pid " << pid << ")";
+  const auto& lb = std::get<BpfInfo>(load->raw.payload);
+  EXPECT_EQ(load->process.exe, "/usr/bin/bpftrace");
+  EXPECT_EQ(load->process.comm, "bpftrace");
+  EXPECT_EQ(lb.prog_name, "sys_enter_read");
+  EXPECT_TRUE(has(lb.helpers, "probe_read_user")) << "helpers: " << joined(lb.helpers);
+
+  auto attached = wait_for_program_of(pid);
+  ASSERT_TRUE(attached) << "bpftrace's program never showed attached in the inventory";
+  live_agent.reset();
+
+  // A new agent finds it already running.
+  auto agent = start_agent();
+  auto ev = agent->wait_for(inventory_of(pid), kEventTimeout);
+  ASSERT_TRUE(ev) << "bpftrace's program is not in the inventory of a new agent";
+  const auto& b = std::get<BpfInfo>(ev->raw.payload);
+  EXPECT_EQ(b.prog_type, "tracepoint");
+  EXPECT_EQ(b.attach_point, "syscalls/sys_enter_read");
+  EXPECT_TRUE(has(b.helpers, "probe_read_user_str")) << "helpers: " << joined(b.helpers);
+  EXPECT_EQ(ev->process.exe, "/usr/bin/bpftrace");
+  EXPECT_EQ(ev->process.comm, "bpftrace");
+  expect_rule(*agent, pid, EventKind::BpfProgram, "kernel-hook.bpf-syscall-read");
+}
+
+TEST_F(CaptureTest, ABpftraceUprobeOnReadlineIsListedWithItsFileAndSymbol) {
+  ASSERT_NO_FATAL_FAILURE(require_program("/usr/bin/bpftrace", "bpftrace"));
+  ChildGuard bt(spawn({"/usr/bin/bpftrace", "-e", "uprobe:/bin/bash:readline { printf(\"%d\\n\", pid); }"}));
+  const pid_t pid = bt.pid();
+  auto attached = wait_for_program_of(pid);
+  ASSERT_TRUE(attached) << "bpftrace's uprobe never showed attached in the inventory";
+
+  auto agent = start_agent();
+  auto ev = agent->wait_for(inventory_of(pid), kEventTimeout);
+  ASSERT_TRUE(ev) << "bpftrace's uprobe is not in the inventory";
+  const auto& b = std::get<BpfInfo>(ev->raw.payload);
+  EXPECT_EQ(b.prog_type, "kprobe") << "uprobes are kprobe-type programs";
+  auto colon = b.attach_point.rfind(':');
+  ASSERT_NE(colon, std::string::npos) << b.attach_point;
+  EXPECT_EQ(b.attach_point.substr(colon + 1), "readline");
+  EXPECT_EQ(real_exe(b.attach_point.substr(0, colon)), real_exe("/bin/bash"));
+  EXPECT_EQ(ev->process.exe, "/usr/bin/bpftrace");
+  expect_rule(*agent, pid, EventKind::BpfProgram, "kernel-hook.bpf-uprobe-input");
 }
 
 }  // namespace

@@ -72,12 +72,20 @@ class EventsProcess {
       }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
-      pollfd p{fd, POLLIN, 0};
-      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-      char chunk[4096];
-      ssize_t n = read(fd, chunk, sizeof(chunk));
-      if (n <= 0) return false;
-      buf.append(chunk, static_cast<std::size_t>(n));
+      // Both pipes are drained: a full stdout (a large start-up inventory) would
+      // stall the program before it writes the stderr line waited for.
+      pollfd p[2] = {{m_out, POLLIN, 0}, {m_err, POLLIN, 0}};
+      if (poll(p, 2, static_cast<int>(left.count())) <= 0) return false;
+      for (auto& one : p) {
+        if (!(one.revents & (POLLIN | POLLHUP))) continue;
+        char chunk[4096];
+        ssize_t n = read(one.fd, chunk, sizeof(chunk));
+        if (n <= 0) {
+          if (one.fd == fd) return false;
+          continue;
+        }
+        (one.fd == m_out ? m_out_buf : m_err_buf).append(chunk, static_cast<std::size_t>(n));
+      }
     }
   }
 

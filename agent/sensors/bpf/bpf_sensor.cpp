@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <string>
 
 #include "common/logging.h"
@@ -40,6 +42,21 @@ int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
   // libbpf's warnings are verbose and precede our own one-line summary.
   log->log(level == LIBBPF_WARN ? spdlog::level::debug : spdlog::level::trace, "{}", msg);
   return n;
+}
+
+// A process running a 32-bit (ELFCLASS32) program, if any.
+std::optional<std::uint32_t> running_32bit_process() {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream exe(entry.path() / "exe", std::ios::binary);
+    char ident[5] = {};
+    if (!exe.read(ident, sizeof(ident))) continue;
+    if (std::memcmp(ident, "\x7f" "ELF", 4) == 0 && ident[4] == 1)
+      return static_cast<std::uint32_t>(std::stoul(name));
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -92,6 +109,9 @@ Result<void> BpfSensor::open_and_load(const BpfSensorOptions& options) {
   if (int err = bpf_map__set_max_entries(m_skel->maps.events, options.ringbuf_bytes); err)
     return make_error("cannot size the ring buffer to " + std::to_string(options.ringbuf_bytes) +
                       " bytes: " + errno_text(err));
+  // Attached on demand (watch_compat): they run on every system call.
+  bpf_program__set_autoattach(m_skel->progs.compat_sys_enter, false);
+  bpf_program__set_autoattach(m_skel->progs.compat_sys_exit, false);
   if (int err = sensor_bpf__load(m_skel); err)
     return make_error("the kernel refused the BPF programs (" + errno_text(err) +
                       "); run with -v for the verifier log");
@@ -130,7 +150,26 @@ Result<void> BpfSensor::attach() {
   m_ring = ring_buffer__new(bpf_map__fd(m_skel->maps.events), &BpfSensor::on_record, this, nullptr);
   if (!m_ring) return make_error("cannot map the ring buffer: " + errno_text(errno));
   m_ring_fd = std::make_unique<boost::asio::posix::stream_descriptor>(m_io, ring_buffer__epoll_fd(m_ring));
+  if (auto pid = running_32bit_process()) watch_compat("32-bit program running at start, pid " + std::to_string(*pid));
   return {};
+}
+
+void BpfSensor::watch_compat(const std::string& why) {
+  if (!m_compat_links.empty() || m_compat_failed || !m_skel) return;
+  static auto log = logging::get("bpf");
+  for (bpf_program* prog : {m_skel->progs.compat_sys_enter, m_skel->progs.compat_sys_exit}) {
+    bpf_link* link = bpf_program__attach(prog);
+    if (!link) {
+      int err = errno;
+      for (auto* l : m_compat_links) bpf_link__destroy(l);
+      m_compat_links.clear();
+      m_compat_failed = true;
+      log->warn("cannot watch 32-bit system calls ({}): {}", bpf_program__name(prog), errno_text(err));
+      return;
+    }
+    m_compat_links.push_back(link);
+  }
+  log->info("watching 32-bit (compat) system calls: {}", why);
 }
 
 void BpfSensor::arm() {
@@ -149,6 +188,8 @@ void BpfSensor::drain() {
 int BpfSensor::on_record(void* ctx, void* data, std::size_t size) {
   auto* self = static_cast<BpfSensor*>(ctx);
   auto ev = decode_record({static_cast<const std::byte*>(data), size}, self->m_table, self->m_decode);
+  if (ev && ev->kind == EventKind::ProcessExec && ev->origin == Origin::CompatSyscall)
+    self->watch_compat("32-bit program started, pid " + std::to_string(ev->process.pid));
   if (ev) self->m_handler(std::move(ev).value());
   return 0;
 }
@@ -296,6 +337,8 @@ void BpfSensor::stop() {
     ring_buffer__free(m_ring);
     m_ring = nullptr;
   }
+  for (auto* l : m_compat_links) bpf_link__destroy(l);
+  m_compat_links.clear();
   if (m_skel) {
     sensor_bpf__destroy(m_skel);
     m_skel = nullptr;

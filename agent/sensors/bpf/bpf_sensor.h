@@ -19,6 +19,7 @@
 
 struct sensor_bpf;
 struct ring_buffer;
+struct bpf_link;
 
 namespace sousveil {
 
@@ -71,6 +72,9 @@ class BpfSensor {
   // Tells the kernel a process holds a sensitive device (found by a snapshot),
   // so its reads are counted.
   void mark_holder(std::uint32_t tgid);
+  // Whether the 32-bit (compat) system call programs are attached: only once
+  // a 32-bit program has run, since they cost something on every system call.
+  bool watching_compat() const { return !m_compat_links.empty(); }
   // The kernel ids of sousveil's own programs, to leave out of inventories.
   std::set<std::uint32_t> own_program_ids() const;
   const DecodeStats& decode_stats() const { return m_decode; }
@@ -81,6 +85,8 @@ class BpfSensor {
   Result<void> open_and_load(const BpfSensorOptions& options);
   Result<void> attach();
   void arm();
+  // Attaches the compat system call programs, once; says why when it cannot.
+  void watch_compat(const std::string& why);
   static int on_record(void* ctx, void* data, std::size_t size);
 
   boost::asio::io_context& m_io;
@@ -88,6 +94,8 @@ class BpfSensor {
   Handler m_handler;
   sensor_bpf* m_skel = nullptr;
   ring_buffer* m_ring = nullptr;
+  std::vector<bpf_link*> m_compat_links;
+  bool m_compat_failed = false;
   std::unique_ptr<boost::asio::posix::stream_descriptor> m_ring_fd;
   DecodeStats m_decode;
   KernelCounters m_final;  // the counters as they were at stop()

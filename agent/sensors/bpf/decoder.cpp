@@ -44,6 +44,19 @@ ProcessRef process_from(const sv_header& h) {
   return p;
 }
 
+// The helpers the kernel found in a program's instructions at load.
+std::vector<std::string> helper_names(std::uint32_t bits) {
+  std::vector<std::string> out;
+  if (bits & SV_HELPER_PROBE_READ_USER) out.emplace_back("probe_read_user");
+  if (bits & SV_HELPER_PROBE_READ) out.emplace_back("probe_read");
+  if (bits & SV_HELPER_PROBE_WRITE_USER) out.emplace_back("probe_write_user");
+  if (bits & SV_HELPER_COPY_FROM_USER) out.emplace_back("copy_from_user");
+  if (bits & SV_HELPER_OVERRIDE_RETURN) out.emplace_back("override_return");
+  if (bits & SV_HELPER_SEND_SIGNAL) out.emplace_back("send_signal");
+  if (bits & SV_HELPER_UNSCANNED) out.emplace_back("unscanned");
+  return out;
+}
+
 Error fail(DecodeStats& stats, DecodeError why, const char* what) {
   ++stats.errors[static_cast<int>(why)];
   return make_error(what);
@@ -61,6 +74,8 @@ Result<RawEvent> decode_record(std::span<const std::byte> rec, const DeviceClass
   RawEvent ev;
   ev.ts_boot_ns = h.ts_boot_ns;
   ev.process = process_from(h);
+  if (h.origin > SV_ORIGIN_IO_URING) return fail(stats, DecodeError::BadClass, "origin out of range");
+  ev.origin = static_cast<Origin>(h.origin);
   switch (h.kind) {
     case SV_EV_DEVICE_OPEN: {
       sv_device_event d;
@@ -204,6 +219,7 @@ Result<RawEvent> decode_record(std::span<const std::byte> rec, const DeviceClass
       std::string name = bounded(x.name);
       if (x.op == SV_BPF_PROG_LOAD) {
         b.prog_name = name;
+        b.helpers = helper_names(x.helpers);
         const char* type = libbpf_bpf_prog_type_str(static_cast<bpf_prog_type>(x.prog_type));
         b.prog_type = type ? type : "type " + std::to_string(x.prog_type);
       } else if (x.op == SV_BPF_RAW_TP_OPEN) {

@@ -155,6 +155,54 @@ TEST_F(DecodeRecord, DecodesASuccessfulDeviceOpen) {
   EXPECT_EQ(m_stats.total_errors(), 0U);
 }
 
+struct OriginCase {
+  std::uint32_t kernel;
+  Origin origin;
+  const char* name;
+  const char* test_name;
+};
+
+class DecodeOrigin : public DecodeRecord, public ::testing::WithParamInterface<OriginCase> {};
+
+TEST_P(DecodeOrigin, NamesHowTheProgramAskedTheKernel) {
+  auto d = given_device_open(7, 0, SV_DEV_VCS, "vcs", "/dev/vcs");
+  d.hdr.origin = GetParam().kernel;
+  auto ev = decode(bytes_of(d));
+  ASSERT_TRUE(ev.ok()) << ev.error().message;
+  EXPECT_EQ(ev->origin, GetParam().origin);
+  EXPECT_EQ(to_string(ev->origin), GetParam().name);
+}
+
+INSTANTIATE_TEST_SUITE_P(Origins, DecodeOrigin,
+                         ::testing::Values(OriginCase{SV_ORIGIN_SYSCALL, Origin::Syscall, "syscall", "Syscall"},
+                                           OriginCase{SV_ORIGIN_COMPAT, Origin::CompatSyscall, "compat-syscall",
+                                                      "Compat"},
+                                           OriginCase{SV_ORIGIN_IO_URING, Origin::IoUring, "io_uring", "IoUring"}),
+                         [](const auto& test) { return std::string(test.param.test_name); });
+
+TEST_F(DecodeRecord, RefusesAnOriginOutOfRange) {
+  auto d = given_device_open(7, 0, SV_DEV_VCS, "vcs", "/dev/vcs");
+  d.hdr.origin = 3;
+  EXPECT_FALSE(decode(bytes_of(d)).ok());
+  EXPECT_EQ(errors_of(m_stats, DecodeError::BadClass), 1U);
+}
+
+TEST_F(DecodeRecord, NamesTheHelpersALoadedProgramCalls) {
+  sv_bpf_event b{};
+  given_header(b.hdr, SV_EV_BPF, sizeof(b));
+  b.op = SV_BPF_PROG_LOAD;
+  b.prog_type = 5;  // tracepoint
+  b.helpers = SV_HELPER_PROBE_READ_USER | SV_HELPER_PROBE_WRITE_USER | SV_HELPER_UNSCANNED;
+  put(b.name, "sys_enter_read");
+  auto ev = decode(bytes_of(b));
+  ASSERT_TRUE(ev.ok()) << ev.error().message;
+  const auto& info = std::get<BpfInfo>(ev->payload);
+  EXPECT_EQ(info.op, "load");
+  EXPECT_EQ(info.prog_type, "tracepoint");
+  EXPECT_EQ(info.prog_name, "sys_enter_read");
+  EXPECT_THAT(info.helpers, ElementsAre("probe_read_user", "probe_write_user", "unscanned"));
+}
+
 TEST_F(DecodeRecord, TheTableOverridesTheKernelClass) {
   // The kernel's class is only a filter: the table knows 7:129 is vcsa.
   auto ev = decode(bytes_of(given_device_open(7, 129, SV_DEV_INPUT, "vcsa1", "/dev/vcsa1")));
