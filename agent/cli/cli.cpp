@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "common/logging.h"
+#include "cli/scan_cmd.h"
 #include "core/runner.h"
 #include "output/event_json.h"
 #include "output/finding_json.h"
@@ -142,6 +143,9 @@ std::string usage() {
          "  status   what is loaded, what failed and why, events seen and lost\n"
          "           --json            machine-readable\n"
          "           --duration SECS   how long to watch before reporting (default 1)\n"
+         "  scan     one posture scan: what on disk and in /proc means someone can record you\n"
+         "           --root DIR        scan a tree laid out like / (default /)\n"
+         "           --json            one JSON object per finding\n"
          "  rules    check, test and list rules: see 'sousveil rules help'\n"
          "  version  print the version\n"
          "  help     this text\n"
@@ -163,6 +167,7 @@ Result<Options> parse(const std::vector<std::string>& args) {
   const std::string& cmd = args[0];
   if (cmd == "events") o.command = Command::Events;
   else if (cmd == "status") o.command = Command::Status;
+  else if (cmd == "scan") o.command = Command::Scan;
   else if (cmd == "version" || cmd == "--version") o.command = Command::Version;
   else if (cmd == "help" || cmd == "--help" || cmd == "-h") o.command = Command::Help;
   else return make_error("unknown command '" + cmd + "'; try 'sousveil help'");
@@ -175,8 +180,13 @@ Result<Options> parse(const std::vector<std::string>& args) {
     else if (a == "--no-snapshot" && (takes(Command::Events) || takes(Command::Status))) o.snapshot = false;
     else if (a == "--pretty" && takes(Command::Events)) o.pretty = true;
     else if (a == "--process-events" && takes(Command::Events)) o.process_events = true;
-    else if (a == "--json" && takes(Command::Status)) o.json = true;
-    else if (a == "--no-rules" && (takes(Command::Events) || takes(Command::Status))) o.use_rules = false;
+    else if (a == "--json" && (takes(Command::Status) || takes(Command::Scan))) o.json = true;
+    else if (a == "--root" && takes(Command::Scan)) {
+      if (i + 1 >= args.size()) return make_error("--root needs a directory");
+      o.root = args[++i];
+    }
+    else if (a == "--no-rules" && (takes(Command::Events) || takes(Command::Status) || takes(Command::Scan)))
+      o.use_rules = false;
     else if (a == "--ratelimit-ms" && (takes(Command::Events) || takes(Command::Status))) {
       if (i + 1 >= args.size()) return make_error("--ratelimit-ms needs a number of milliseconds");
       const std::string& v = args[++i];
@@ -186,7 +196,7 @@ Result<Options> parse(const std::vector<std::string>& args) {
         return make_error("--ratelimit-ms takes 0 to 3600000 milliseconds, not '" + v + "'");
       o.ratelimit = std::chrono::milliseconds(ms);
     }
-    else if (a == "--rules" && (takes(Command::Events) || takes(Command::Status))) {
+    else if (a == "--rules" && (takes(Command::Events) || takes(Command::Status) || takes(Command::Scan))) {
       if (i + 1 >= args.size()) return make_error("--rules needs a file or directory");
       o.rule_sources.push_back(args[++i]);
     }
@@ -204,11 +214,12 @@ Result<Options> parse(const std::vector<std::string>& args) {
 
 int run(const Options& o) {
   // `status` prints a report: only warnings and errors belong beside it.
-  auto quiet = o.command == Command::Status ? spdlog::level::warn : spdlog::level::info;
+  auto quiet = o.command == Command::Status || o.command == Command::Scan ? spdlog::level::warn : spdlog::level::info;
   logging::init(logging::Sink::Stderr, o.verbose ? spdlog::level::debug : quiet);
   switch (o.command) {
     case Command::Events: return run_events(o);
     case Command::Status: return run_status(o);
+    case Command::Scan: return run_scan({o.root, o.json, o.use_rules, o.rule_sources});
     case Command::Version: std::cout << "sousveil " << SOUSVEIL_VERSION << "\n"; return 0;
     case Command::Help: std::cout << usage(); return 0;
   }

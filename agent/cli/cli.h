@@ -10,7 +10,7 @@
 
 namespace sousveil::cli {
 
-enum class Command { Events, Status, Version, Help };
+enum class Command { Events, Status, Scan, Version, Help };
 
 struct Options {
   Command command = Command::Help;
@@ -24,6 +24,7 @@ struct Options {
   std::vector<std::string> rule_sources;  // --rules, in order; empty: the defaults
   std::optional<std::chrono::milliseconds> duration;
   std::optional<std::chrono::milliseconds> ratelimit;
+  std::string root = "/";  // scan --root
 };
 
 // Parses `sousveil <command> [flags]`. An unknown command or flag, or a bad

@@ -20,6 +20,7 @@ std::string_view to_string(EventKind k) {
     case EventKind::LibraryInjection: return "library_injection";
     case EventKind::DeviceRead: return "device_read";
     case EventKind::BpfProgram: return "bpf_program";
+    case EventKind::Posture: return "posture";
   }
   return "unknown";
 }
@@ -30,6 +31,26 @@ std::string_view to_string(EventSource s) {
     case EventSource::EbpfSnapshot: return "ebpf-snapshot";
     case EventSource::ProcScan: return "proc-scan";
     case EventSource::Inventory: return "inventory";
+    case EventSource::Posture: return "posture";
+    case EventSource::Inotify: return "inotify";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(PostureLevel l) {
+  switch (l) {
+    case PostureLevel::Installed: return "installed";
+    case PostureLevel::Running: return "running";
+    case PostureLevel::Capturing: return "capturing";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(PostureState s) {
+  switch (s) {
+    case PostureState::New: return "new";
+    case PostureState::Changed: return "changed";
+    case PostureState::Resolved: return "resolved";
   }
   return "unknown";
 }

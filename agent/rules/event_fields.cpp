@@ -29,6 +29,7 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
   const auto* access = std::get_if<AccessInfo>(&raw.payload);
   const auto* sock = std::get_if<ConnectInfo>(&raw.payload);
   const auto* inj = std::get_if<InjectionInfo>(&raw.payload);
+  const auto* posture = std::get_if<PostureInfo>(&raw.payload);
   const auto& t = m_event.target;
   auto text = [](const std::string& s) { return FieldValue::of(std::string_view(s)); };
   using F = FieldId;
@@ -57,6 +58,15 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
     case F::SocketService: return sock ? text(sock->service) : FieldValue::missing();
     case F::InjectionVariable: return inj ? text(inj->variable) : FieldValue::missing();
     case F::InjectionLibrary: return inj ? text(inj->library) : FieldValue::missing();
+    case F::PostureCheck: return posture ? text(posture->check) : FieldValue::missing();
+    case F::PostureEvidence:
+      if (!posture) return FieldValue::missing();
+      if (!m_evidence) m_evidence = posture->evidence();
+      return FieldValue::of(std::string_view(*m_evidence));
+    case F::PostureLevel: return posture ? FieldValue::of(to_string(posture->level)) : FieldValue::missing();
+    case F::PostureSubject: return posture ? text(posture->subject) : FieldValue::missing();
+    case F::PostureDetail: return posture ? text(posture->detail) : FieldValue::missing();
+    case F::PostureState: return posture ? FieldValue::of(to_string(posture->state)) : FieldValue::missing();
     case F::DeviceClass: return d ? FieldValue::of(to_string(d->device_class)) : FieldValue::missing();
     case F::DeviceDetail: return d ? FieldValue::of(std::string_view(d->detail)) : FieldValue::missing();
     case F::DeviceMajor: return d ? FieldValue::of(static_cast<std::int64_t>(d->major)) : FieldValue::missing();
