@@ -151,6 +151,16 @@ FieldValue JsonEventFields::get(FieldId id) const {
         return FieldValue::of(std::string_view(*m_strings[idx]));
       }
     }
+    if (id == FieldId::PostureEvidence) {
+      // "subject: detail", as live events compute it.
+      auto subject = get(FieldId::PostureSubject), detail = get(FieldId::PostureDetail);
+      if (subject.type == FieldValue::Type::String) {
+        m_strings[idx] = std::string(subject.string);
+        if (detail.type == FieldValue::Type::String && !detail.string.empty())
+          *m_strings[idx] += ": " + std::string(detail.string);
+        return FieldValue::of(std::string_view(*m_strings[idx]));
+      }
+    }
     return FieldValue::missing();
   }
   const auto& v = m_event.at(ptr);

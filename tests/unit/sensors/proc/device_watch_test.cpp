@@ -27,9 +27,9 @@ INSTANTIATE_TEST_SUITE_P(
                       NodeCase{"snd/pcmC0D0c", true}, NodeCase{"snd/controlC0", true}, NodeCase{"null", false},
                       NodeCase{"tty1", false}, NodeCase{"pts/3", false}, NodeCase{"sda", false},
                       NodeCase{"shm/video0", false}),
-    [](const auto& info) {
+    [](const auto& param_info) {
       std::string name;
-      for (char c : std::string(info.param.relative)) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      for (char c : std::string(param_info.param.relative)) name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
       return name;
     });
 
