@@ -270,14 +270,23 @@ void Agent::on_device_open(const std::string& path) {
   constexpr auto kSettle = std::chrono::milliseconds(15);
   constexpr auto kMinGap = std::chrono::milliseconds(200);
   auto now = std::chrono::steady_clock::now();
-  auto at = std::max(now + kSettle, m_last_inotify_scan + kMinGap);
+  arm_inotify_scan(std::max(now + kSettle, m_last_inotify_scan + kMinGap), 0);
+}
+
+void Agent::arm_inotify_scan(std::chrono::steady_clock::time_point at, int attempt) {
   m_inotify_scan_pending = true;
   m_inotify_timer.expires_at(at);
-  m_inotify_timer.async_wait([this](const boost::system::error_code& ec) {
+  m_inotify_timer.async_wait([this, attempt](const boost::system::error_code& ec) {
     m_inotify_scan_pending = false;
     if (ec || !m_proc_scan) return;
     m_last_inotify_scan = std::chrono::steady_clock::now();
-    for (auto& ev : m_proc_scan->scan(BootClock::now_boot_ns(), EventSource::Inotify)) handle(std::move(ev));
+    auto found = m_proc_scan->scan(BootClock::now_boot_ns(), EventSource::Inotify);
+    // Nothing new: on a busy machine the opener may not have installed its fd
+    // yet. Look twice more, later, before leaving it to the periodic scan.
+    constexpr int kRetries = 2;
+    if (found.empty() && attempt < kRetries)
+      arm_inotify_scan(m_last_inotify_scan + std::chrono::milliseconds(100) * (attempt + 1), attempt + 1);
+    for (auto& ev : found) handle(std::move(ev));
   });
 }
 

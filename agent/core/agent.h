@@ -128,6 +128,7 @@ class Agent {
   void publish(std::vector<track::WatcherChange> changes);
   void arm_fallback();
   void on_device_open(const std::string& path);
+  void arm_inotify_scan(std::chrono::steady_clock::time_point at, int attempt);
   void arm_housekeeping();
   void check_losses();
   void check_user_sensors();
