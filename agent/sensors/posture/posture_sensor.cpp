@@ -170,9 +170,12 @@ void PostureSensor::rescan(std::string_view why) {
   m_last_scan_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   ++m_scans;
   std::set<std::string> errors;
+  // Without root, other users' files and processes are closed to us: expected,
+  // said in health() and at info level rather than warned about.
+  auto level = geteuid() == 0 ? spdlog::level::warn : spdlog::level::info;
   for (const auto& e : result.errors) {
     auto text = e.text();
-    if (!m_errors.count(text)) log()->warn("posture: {}", text);
+    if (!m_errors.count(text)) log()->log(level, "posture: {}", text);
     errors.insert(std::move(text));
   }
   m_errors = std::move(errors);
