@@ -8,6 +8,7 @@
 
 #include "common/logging.h"
 #include "cli/scan_cmd.h"
+#include "cli/remote.h"
 #include "core/runner.h"
 #include "output/event_json.h"
 #include "output/finding_json.h"
@@ -116,7 +117,8 @@ int run_events(const Options& o) {
 }
 
 int run_status(const Options& o) {
-  // No daemon socket yet: start an agent, let it run briefly, report.
+  // A running agent answers over its socket; otherwise start one briefly and report.
+  if (auto remote = remote_status(o)) return *remote;
   NullSink sink;
   RunOptions run;
   run.agent = agent_options(o);
@@ -143,10 +145,17 @@ std::string usage() {
          "  status   what is loaded, what failed and why, events seen and lost\n"
          "           --json            machine-readable\n"
          "           --duration SECS   how long to watch before reporting (default 1)\n"
+         "           (asks the running agent over --socket when one answers; flags that change\n"
+         "           how to watch run a private agent instead)\n"
+         "  watchers what is watching now and what watched recently, from the running agent\n"
+         "           --json            the agent's reply as JSON\n"
+         "           --state S         active, ended or all (default all)\n"
          "  scan     one posture scan: what on disk and in /proc means someone can record you\n"
          "           --root DIR        scan a tree laid out like / (default /)\n"
          "           --json            one JSON object per finding\n"
          "  rules    check, test and list rules: see 'sousveil rules help'\n"
+         "  history  stored findings and watchers; 'history verify' checks the hash chain:\n"
+         "           see 'sousveil history --help'\n"
          "  version  print the version\n"
          "  help     this text\n"
          "\n"
@@ -158,6 +167,7 @@ std::string usage() {
          "  --no-rules     events only, no findings\n"
          "  --ratelimit-ms N  fold repeats of one (process, kind, object) within N ms\n"
          "                 into one event (default 1000; 0 reports every one)\n"
+         "  --socket PATH  the agent's socket (default /run/sousveil/sousveil.sock)\n"
          "  -v, --verbose  debug logging on stderr, libbpf's messages included\n";
 }
 
@@ -168,6 +178,7 @@ Result<Options> parse(const std::vector<std::string>& args) {
   if (cmd == "events") o.command = Command::Events;
   else if (cmd == "status") o.command = Command::Status;
   else if (cmd == "scan") o.command = Command::Scan;
+  else if (cmd == "watchers") o.command = Command::Watchers;
   else if (cmd == "version" || cmd == "--version") o.command = Command::Version;
   else if (cmd == "help" || cmd == "--help" || cmd == "-h") o.command = Command::Help;
   else return make_error("unknown command '" + cmd + "'; try 'sousveil help'");
@@ -187,6 +198,16 @@ Result<Options> parse(const std::vector<std::string>& args) {
     }
     else if (a == "--no-rules" && (takes(Command::Events) || takes(Command::Status) || takes(Command::Scan)))
       o.use_rules = false;
+    else if (a == "--json" && (takes(Command::Status) || takes(Command::Watchers))) o.json = true;
+    else if (a == "--socket" && (takes(Command::Status) || takes(Command::Watchers))) {
+      if (i + 1 >= args.size()) return make_error("--socket needs a path");
+      o.socket_path = args[++i];
+    } else if (a == "--state" && takes(Command::Watchers)) {
+      if (i + 1 >= args.size()) return make_error("--state needs active, ended or all");
+      o.watcher_state = args[++i];
+      if (o.watcher_state != "active" && o.watcher_state != "ended" && o.watcher_state != "all")
+        return make_error("--state takes active, ended or all, not '" + o.watcher_state + "'");
+    }
     else if (a == "--ratelimit-ms" && (takes(Command::Events) || takes(Command::Status))) {
       if (i + 1 >= args.size()) return make_error("--ratelimit-ms needs a number of milliseconds");
       const std::string& v = args[++i];
@@ -220,6 +241,7 @@ int run(const Options& o) {
     case Command::Events: return run_events(o);
     case Command::Status: return run_status(o);
     case Command::Scan: return run_scan({o.root, o.json, o.use_rules, o.rule_sources});
+    case Command::Watchers: return run_watchers(o);
     case Command::Version: std::cout << "sousveil " << SOUSVEIL_VERSION << "\n"; return 0;
     case Command::Help: std::cout << usage(); return 0;
   }

@@ -10,7 +10,7 @@
 
 namespace sousveil::cli {
 
-enum class Command { Events, Status, Scan, Version, Help };
+enum class Command { Events, Status, Watchers, Scan, Version, Help };
 
 struct Options {
   Command command = Command::Help;
@@ -25,6 +25,8 @@ struct Options {
   std::optional<std::chrono::milliseconds> duration;
   std::optional<std::chrono::milliseconds> ratelimit;
   std::string root = "/";  // scan --root
+  std::string socket_path = "/run/sousveil/sousveil.sock";  // the running agent's API
+  std::string watcher_state = "all";                        // watchers --state
 };
 
 // Parses `sousveil <command> [flags]`. An unknown command or flag, or a bad

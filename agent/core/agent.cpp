@@ -52,9 +52,12 @@ void Agent::set_sensor(std::string_view name, SensorState state, std::string det
   SensorStatus now{std::string(name), state, std::move(detail)};
   auto it = std::find_if(m_sensors.begin(), m_sensors.end(), [&](const auto& s) { return s.name == name; });
   if (it != m_sensors.end() && *it == now) return;
-  if (it == m_sensors.end()) it = m_sensors.insert(m_sensors.end(), now);
+  // The start-up steps say how each sensor began; what changes later is news.
+  bool first = it == m_sensors.end();
+  if (first) it = m_sensors.insert(m_sensors.end(), now);
   else *it = now;
-  if (state == SensorState::Failed) log()->warn("sensor={} state={} detail={}", name, to_string(state), it->detail);
+  if (first) log()->debug("sensor={} state={} detail={}", name, to_string(state), it->detail);
+  else if (state == SensorState::Failed) log()->warn("sensor={} state={} detail={}", name, to_string(state), it->detail);
   else log()->info("sensor={} state={} detail={}", name, to_string(state), it->detail);
   m_sink.on_sensor(*it);
 }
@@ -65,6 +68,7 @@ Result<void> Agent::step_user_sensors() {
     // One that cannot start is reported and dropped; the others keep working.
     // One that starts reports its own reconnects through health().
     if (auto r = sensor->start(m_io, [this](RawEvent&& ev) { handle(std::move(ev)); }); !r) {
+      log()->info("sensor={} cannot start: {}", sensor->name(), r.error().message);
       set_sensor(sensor->name(), SensorState::Failed, r.error().message);
       continue;
     }

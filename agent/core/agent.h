@@ -74,6 +74,10 @@ struct AgentOptions {
   bool use_posture = true;
   std::filesystem::path posture_root = "/";
   std::chrono::milliseconds posture_interval{std::chrono::minutes(10)};
+  // D-Bus sensor: the system bus's socket and where session buses appear
+  // (RUNTIME_ROOT/UID/bus); tests point them at their own daemons.
+  std::filesystem::path dbus_system_bus = "/run/dbus/system_bus_socket";
+  std::filesystem::path runtime_root = "/run/user";
 };
 
 // Whether a process still holds a device, from /proc.

@@ -13,7 +13,8 @@ namespace sousveil {
 
 int run_agent(const RunOptions& options, EventSink& sink) {
   auto log = logging::get("agent");
-  boost::asio::io_context io(1);
+  boost::asio::io_context own_io(1);
+  boost::asio::io_context& io = options.io ? *options.io : own_io;
   Agent agent(io, options.agent, sink);
   boost::asio::signal_set stop_signals(io, SIGINT, SIGTERM);
   boost::asio::signal_set reload_signal(io, SIGHUP);

@@ -16,6 +16,8 @@ struct RunOptions {
   std::function<void(Agent&)> on_ready;
   // Called after the loop ends, before teardown, with the final status.
   std::function<void(const Status&)> on_finish;
+  // Run on this io_context (shared with e.g. the socket API) instead of a private one.
+  boost::asio::io_context* io = nullptr;
 };
 
 // Runs an agent on its own io_context until SIGINT or SIGTERM (or the

@@ -21,6 +21,9 @@ std::string_view to_string(EventKind k) {
     case EventKind::DeviceRead: return "device_read";
     case EventKind::BpfProgram: return "bpf_program";
     case EventKind::Posture: return "posture";
+    case EventKind::X11Request: return "x11_request";
+    case EventKind::DbusCall: return "dbus_call";
+    case EventKind::PipewireStream: return "pipewire_stream";
   }
   return "unknown";
 }
@@ -31,6 +34,9 @@ std::string_view to_string(EventSource s) {
     case EventSource::EbpfSnapshot: return "ebpf-snapshot";
     case EventSource::ProcScan: return "proc-scan";
     case EventSource::Inventory: return "inventory";
+    case EventSource::X11: return "x11";
+    case EventSource::Dbus: return "dbus";
+    case EventSource::Pipewire: return "pipewire";
     case EventSource::Posture: return "posture";
     case EventSource::Inotify: return "inotify";
   }

@@ -104,6 +104,51 @@ struct PostureInfo {
   std::string evidence() const { return detail.empty() ? subject : subject + ": " + detail; }
 };
 
+// A capture-relevant request one X client sent to its X server, seen through
+// the RECORD extension. Only the request's kind and its target are decoded:
+// never pixels, keys or clipboard contents (requests carry none).
+struct X11Info {
+  std::string display;        // ":0"
+  std::uint32_t client = 0;   // the client's resource-id base
+  std::string request;        // GetImage, ShmGetImage, XISelectEvents, RecordCreateContext...
+  std::string extension;      // "" for the core protocol, else MIT-SHM, XInputExtension...
+  std::uint8_t major = 0;     // opcode as sent (an extension's major is the server's choice)
+  std::uint8_t minor = 0;
+  std::string detail;         // root, window, raw-keys-root, clipboard, key-press, all-clients...
+  bool root = false;          // aimed at a root window (the whole screen)
+  std::vector<std::string> mask;  // decoded event mask: RawKeyPress, KeyPress...
+  std::uint32_t count = 1;    // requests folded into this event
+  double period_s = 0;        // over which count was taken; 0 for a first sighting
+  std::uint32_t rate = 0;     // count per second when folded; 0 for a first sighting
+};
+
+// A capture-relevant message on a D-Bus bus (portal, compositor). Names only:
+// never a message body beyond a flag that says what kind of request it is.
+struct DbusInfo {
+  std::string bus;          // "system" or "session"
+  std::uint32_t bus_uid = 0;  // owner of a session bus
+  std::string type;         // method_call, signal
+  std::string sender;       // unique name (":1.42")
+  std::string destination;  // well-known or unique name
+  std::string path;
+  std::string interface;
+  std::string member;
+  std::string detail;       // "interactive=false", "table=screenshot"...; empty when none
+};
+
+// A client of a PipeWire daemon that owns a capture stream.
+struct PipewireInfo {
+  std::string socket;        // the daemon's socket (/run/user/1000/pipewire-0)
+  std::uint32_t node_id = 0; // the stream node
+  std::string node_name;     // the stream's node.name
+  std::string media_class;   // Stream/Input/Audio, Stream/Input/Video
+  std::string source;        // node.name of the linked source, "" while unlinked
+  std::string source_class;  // media.class of that source (Audio/Source, Video/Source...)
+  std::string capture;       // camera, screen, microphone, audio-loopback, video, audio
+  std::string app;           // application.name as the client says (self-reported)
+  std::string state;         // started (stream appeared), linked, ended
+};
+
 struct ExecInfo {
   std::string filename;
   std::vector<std::string> args;
@@ -130,6 +175,9 @@ enum class EventKind : std::uint8_t {
   DeviceRead,
   BpfProgram,
   Posture,
+  X11Request,   // a capture-relevant X11 request by another client
+  DbusCall,
+  PipewireStream,
 };
 
 enum class EventSource : std::uint8_t {
@@ -139,6 +187,9 @@ enum class EventSource : std::uint8_t {
   Inventory,     // from listing what is loaded (BPF programs) at start
   Posture,       // from the posture scanner (files on disk, /proc)
   Inotify,       // a /proc scan triggered by an inotify open of a device node (no-eBPF mode)
+  X11,           // from the X server's RECORD extension and X-Resource
+  Dbus,          // a D-Bus monitor connection
+  Pipewire,      // a PipeWire daemon's registry
 };
 
 std::string_view to_string(EventKind k);
@@ -154,7 +205,7 @@ struct RawEvent {
   std::uint32_t repeats = 0;  // identical events the kernel folded into this one
   ProcessRef process;
   std::variant<DeviceAccess, ExecInfo, ForkInfo, ExitInfo, IoctlInfo, AccessInfo, ConnectInfo, InjectionInfo,
-               ReadInfo, BpfInfo, PostureInfo>
+               ReadInfo, BpfInfo, X11Info, DbusInfo, PipewireInfo, PostureInfo>
       payload;
 
   bool is_device() const { return kind == EventKind::DeviceOpen || kind == EventKind::DeviceHeld; }

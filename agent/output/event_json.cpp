@@ -92,6 +92,36 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
                     {"evidence", valid_utf8(pos->evidence())},
                     {"level", to_string(pos->level)},
                     {"state", to_string(pos->state)}};
+  } else if (const auto* xr = std::get_if<X11Info>(&raw.payload)) {
+    j["x11"] = {{"display", xr->display}, {"client", xr->client},  {"request", xr->request},
+                {"extension", xr->extension}, {"major", xr->major}, {"minor", xr->minor},
+                {"detail", xr->detail}, {"root", xr->root},       {"mask", xr->mask},
+                {"count", xr->count}};
+    // A rate only where repeats were folded: a first sighting has none.
+    if (xr->rate) {
+      j["x11"]["rate"] = xr->rate;
+      j["x11"]["period_s"] = xr->period_s;
+    }
+  } else if (const auto* db = std::get_if<DbusInfo>(&raw.payload)) {
+    j["dbus"] = {{"bus", db->bus},
+                 {"bus_uid", db->bus_uid},
+                 {"type", db->type},
+                 {"sender", valid_utf8(db->sender)},
+                 {"destination", valid_utf8(db->destination)},
+                 {"path", valid_utf8(db->path)},
+                 {"interface", valid_utf8(db->interface)},
+                 {"member", valid_utf8(db->member)},
+                 {"detail", valid_utf8(db->detail)}};
+  } else if (const auto* pw = std::get_if<PipewireInfo>(&raw.payload)) {
+    j["pipewire"] = {{"socket", valid_utf8(pw->socket)},
+                     {"node_id", pw->node_id},
+                     {"stream", valid_utf8(pw->node_name)},
+                     {"media_class", valid_utf8(pw->media_class)},
+                     {"node", valid_utf8(pw->source)},
+                     {"source_class", valid_utf8(pw->source_class)},
+                     {"capture", pw->capture},
+                     {"app", valid_utf8(pw->app)},
+                     {"state", pw->state}};
   } else if (raw.is_device()) {
     const auto& d = raw.device();
     j["device"] = device_json(d);
@@ -149,6 +179,15 @@ std::string to_pretty_line(const EnrichedEvent& ev, const BootClock& clock) {
     return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "posture", pos->check, level,
                        valid_utf8(pos->evidence()) + (ev.process.pid ? " -- " + who : ""));
   }
+  if (const auto* xr = std::get_if<X11Info>(&raw.payload))
+    return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "x11 " + xr->display, xr->request,
+                       xr->rate ? fmt::format("{} {}/s", xr->detail, xr->rate) : xr->detail, who);
+  if (const auto* db = std::get_if<DbusInfo>(&raw.payload))
+    return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "dbus", db->member,
+                       valid_utf8(db->interface), who);
+  if (const auto* pw = std::get_if<PipewireInfo>(&raw.payload))
+    return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "pipewire", pw->capture + " " + pw->state,
+                       valid_utf8(pw->source.empty() ? pw->media_class : pw->source), who);
   std::string detail;
   if (raw.kind == EventKind::ProcessExec) detail = std::get<ExecInfo>(raw.payload).filename;
   if (raw.kind == EventKind::ProcessExit)

@@ -55,6 +55,84 @@ nlohmann::json to_json(const track::WatcherChange& c, const BootClock& clock) {
   return j;
 }
 
+nlohmann::json process_json(const ProcessInfo& p, bool with_ancestry) {
+  auto cmdline = nlohmann::json::array();
+  for (const auto& a : p.cmdline) cmdline.push_back(valid_utf8(a));
+  nlohmann::json j = {{"pid", p.pid},
+                      {"start_ticks", p.start_ticks},
+                      {"comm", valid_utf8(p.comm)},
+                      {"exe", valid_utf8(p.exe)},
+                      {"cmdline", std::move(cmdline)},
+                      {"uid", p.uid},
+                      {"user", valid_utf8(p.user)},
+                      {"unit", valid_utf8(p.unit)},
+                      {"package", valid_utf8(p.package)}};
+  if (with_ancestry) {
+    auto ancestry = nlohmann::json::array();
+    for (const auto& a : p.ancestry)
+      ancestry.push_back({{"pid", a.pid}, {"comm", valid_utf8(a.comm)}, {"exe", valid_utf8(a.exe)}});
+    j["ancestry"] = std::move(ancestry);
+  }
+  return j;
+}
+
+nlohmann::json watcher_json(const track::Watcher& w, const BootClock& clock) {
+  auto evidence = nlohmann::json::array();
+  for (const auto& e : w.evidence) evidence.push_back(valid_utf8(e));
+  nlohmann::json j = {
+      {"id", w.id},
+      {"state", track::to_string(w.state)},
+      {"rule", w.finding.rule_id},
+      {"title", valid_utf8(w.finding.title)},
+      {"category", rules::to_string(w.finding.category)},
+      {"severity", rules::to_string(w.finding.severity)},
+      {"explanation", valid_utf8(w.finding.explanation)},
+      {"mitre", w.finding.mitre},
+      {"product", w.finding.product},
+      {"process", process_json(w.process, true)},
+      {"first_seen", BootClock::format_unix_ns(clock.to_unix_ns(w.first_seen_ns))},
+      {"last_seen", BootClock::format_unix_ns(clock.to_unix_ns(w.last_seen_ns))},
+      {"count", w.count},
+      {"evidence", std::move(evidence)},
+      {"attempt", w.attempt},
+  };
+  if (w.state == track::WatcherState::Ended) {
+    j["ended"] = BootClock::format_unix_ns(clock.to_unix_ns(w.ended_ns));
+    j["end_reason"] = w.end_reason;
+  }
+  return j;
+}
+
+namespace {
+
+// What the event touched, in one string a person recognises.
+std::string object_of(const RawEvent& ev) {
+  if (const auto* d = ev.device_if()) return d->path.empty() ? d->name : d->path;
+  if (const auto* c = std::get_if<ConnectInfo>(&ev.payload)) return c->display.empty() ? c->path : c->display;
+  if (const auto* a = std::get_if<AccessInfo>(&ev.payload)) return fmt::format("pid {}", a->target_pid);
+  if (const auto* i = std::get_if<InjectionInfo>(&ev.payload)) return i->library;
+  if (const auto* x = std::get_if<ExecInfo>(&ev.payload)) return x->filename;
+  if (const auto* b = std::get_if<BpfInfo>(&ev.payload)) return b->attach_point.empty() ? b->prog_name : b->attach_point;
+  return "";
+}
+
+}  // namespace
+
+nlohmann::json finding_push_json(const rules::Finding& f, const EnrichedEvent& ev, const BootClock& clock) {
+  nlohmann::json j = {{"rule", f.rule_id},
+                      {"title", valid_utf8(f.title)},
+                      {"category", rules::to_string(f.category)},
+                      {"severity", rules::to_string(f.severity)},
+                      {"explanation", valid_utf8(f.explanation)},
+                      {"product", f.product},
+                      {"kind", to_string(ev.raw.kind)},
+                      {"time", BootClock::format_unix_ns(clock.to_unix_ns(ev.raw.ts_boot_ns))},
+                      {"process", process_json(ev.process, false)},
+                      {"object", valid_utf8(object_of(ev.raw))}};
+  if (ev.raw.kind == EventKind::ProcessAccess) j["target"] = process_json(ev.target, false);
+  return j;
+}
+
 std::string to_pretty_line(const rules::Finding& f) {
   return fmt::format("  -> {:<8} {:<14} {}", upper(rules::to_string(f.severity)), rules::to_string(f.category),
                      f.explanation);
