@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "common/logging.h"
+#include "cli/scan_cmd.h"
 #include "cli/remote.h"
 #include "core/runner.h"
 #include "output/event_json.h"
@@ -158,6 +159,9 @@ std::string usage() {
          "           --once            print a plain-text snapshot and exit\n"
          "           --no-agent        where no agent answers, say so (root otherwise starts one in-process)\n"
          "           --json            print the snapshot as JSON and exit\n"
+         "  scan     one posture scan: what on disk and in /proc means someone can record you\n"
+         "           --root DIR        scan a tree laid out like / (default /)\n"
+         "           --json            one JSON object per finding\n"
          "  rules    check, test and list rules: see 'sousveil rules help'\n"
          "  history  stored findings and watchers; 'history verify' checks the hash chain:\n"
          "           see 'sousveil history --help'\n"
@@ -185,6 +189,7 @@ Result<Options> parse(const std::vector<std::string>& args) {
   if (cmd == "events") o.command = Command::Events;
   else if (cmd == "status") o.command = Command::Status;
   else if (cmd == "dash") o.command = Command::Dash;
+  else if (cmd == "scan") o.command = Command::Scan;
   else if (cmd == "watchers") o.command = Command::Watchers;
   else if (cmd == "version" || cmd == "--version") o.command = Command::Version;
   else if (cmd == "help" || cmd == "--help" || cmd == "-h") o.command = Command::Help;
@@ -198,9 +203,17 @@ Result<Options> parse(const std::vector<std::string>& args) {
     else if (a == "--no-snapshot" && (takes(Command::Events) || takes(Command::Status))) o.snapshot = false;
     else if (a == "--pretty" && takes(Command::Events)) o.pretty = true;
     else if (a == "--process-events" && takes(Command::Events)) o.process_events = true;
-    else if (a == "--json" && (takes(Command::Status) || takes(Command::Watchers) || takes(Command::Dash))) o.json = true;
+    else if (a == "--json" && (takes(Command::Status) || takes(Command::Watchers) || takes(Command::Dash) ||
+                               takes(Command::Scan)))
+      o.json = true;
     else if (a == "--once" && takes(Command::Dash)) o.once = true;
     else if (a == "--no-agent" && takes(Command::Dash)) o.no_embedded = true;
+    else if (a == "--root" && takes(Command::Scan)) {
+      if (i + 1 >= args.size()) return make_error("--root needs a directory");
+      o.root = args[++i];
+    }
+    else if (a == "--no-rules" && (takes(Command::Events) || takes(Command::Status) || takes(Command::Scan)))
+      o.use_rules = false;
     else if (a == "--socket" && (takes(Command::Status) || takes(Command::Watchers) || takes(Command::Dash))) {
       if (i + 1 >= args.size()) return make_error("--socket needs a path");
       o.socket_path = args[++i];
@@ -210,7 +223,6 @@ Result<Options> parse(const std::vector<std::string>& args) {
       if (o.watcher_state != "active" && o.watcher_state != "ended" && o.watcher_state != "all")
         return make_error("--state takes active, ended or all, not '" + o.watcher_state + "'");
     }
-    else if (a == "--no-rules" && (takes(Command::Events) || takes(Command::Status))) o.use_rules = false;
     else if (a == "--ratelimit-ms" && (takes(Command::Events) || takes(Command::Status))) {
       if (i + 1 >= args.size()) return make_error("--ratelimit-ms needs a number of milliseconds");
       const std::string& v = args[++i];
@@ -220,7 +232,7 @@ Result<Options> parse(const std::vector<std::string>& args) {
         return make_error("--ratelimit-ms takes 0 to 3600000 milliseconds, not '" + v + "'");
       o.ratelimit = std::chrono::milliseconds(ms);
     }
-    else if (a == "--rules" && (takes(Command::Events) || takes(Command::Status))) {
+    else if (a == "--rules" && (takes(Command::Events) || takes(Command::Status) || takes(Command::Scan))) {
       if (i + 1 >= args.size()) return make_error("--rules needs a file or directory");
       o.rule_sources.push_back(args[++i]);
     }
@@ -238,11 +250,12 @@ Result<Options> parse(const std::vector<std::string>& args) {
 
 int run(const Options& o) {
   // `status` prints a report: only warnings and errors belong beside it.
-  auto quiet = o.command == Command::Status ? spdlog::level::warn : spdlog::level::info;
+  auto quiet = o.command == Command::Status || o.command == Command::Scan ? spdlog::level::warn : spdlog::level::info;
   logging::init(logging::Sink::Stderr, o.verbose ? spdlog::level::debug : quiet);
   switch (o.command) {
     case Command::Events: return run_events(o);
     case Command::Status: return run_status(o);
+    case Command::Scan: return run_scan({o.root, o.json, o.use_rules, o.rule_sources});
     case Command::Watchers: return run_watchers(o);
     case Command::Dash: {
       tui::DashOptions d;

@@ -10,7 +10,7 @@
 
 namespace sousveil::cli {
 
-enum class Command { Events, Status, Watchers, Dash, Version, Help };
+enum class Command { Events, Status, Watchers, Dash, Scan, Version, Help };
 
 struct Options {
   Command command = Command::Help;
@@ -24,6 +24,7 @@ struct Options {
   std::vector<std::string> rule_sources;  // --rules, in order; empty: the defaults
   std::optional<std::chrono::milliseconds> duration;
   std::optional<std::chrono::milliseconds> ratelimit;
+  std::string root = "/";  // scan --root
   std::string socket_path = "/run/sousveil/sousveil.sock";  // the running agent's API
   std::string watcher_state = "all";                        // watchers --state
   bool once = false;  // dash --once: a plain-text snapshot

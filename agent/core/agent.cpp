@@ -41,6 +41,7 @@ Agent::Agent(boost::asio::io_context& io, AgentOptions options, EventSink& sink)
       m_sink(sink),
       m_procfs(m_options.proc_root),
       m_enricher(m_procfs, m_processes, &m_packages),
+      m_inotify_timer(io),
       m_fallback_timer(io),
       m_housekeeping_timer(io),
       m_tracker(m_options.tracker, m_hold_checker) {}
@@ -245,7 +246,53 @@ Result<void> Agent::step_fallback() {
              "scanning /proc/*/fd every " + std::to_string(m_options.fallback_interval.count()) +
                  " ms (lower fidelity)");
   arm_fallback();
+  if (!m_options.watch_devices) {
+    set_sensor("device-watch", SensorState::Disabled, "switched off");
+    return {};
+  }
+  m_device_watch = std::make_unique<DeviceWatch>(m_io, m_options.dev_root,
+                                                 [this](const std::string& path) { on_device_open(path); });
+  if (auto r = m_device_watch->start(); !r) {
+    m_device_watch.reset();
+    set_sensor("device-watch", SensorState::Failed,
+               r.error().message + ": opens are seen only by the periodic /proc scan");
+    return {};
+  }
+  set_sensor("device-watch", SensorState::Running,
+             "inotify on " + std::to_string(m_device_watch->stats().nodes) + " device nodes under " +
+                 m_options.dev_root.string() +
+                 ": an open triggers a /proc scan at once (events say source inotify; inotify does not "
+                 "name the opener, so one that closes before the scan is missed)");
   return {};
+}
+
+void Agent::on_device_open(const std::string& path) {
+  (void)path;
+  if (!m_proc_scan || m_inotify_scan_pending) return;
+  // The opener installs its fd just after the open is reported: wait a moment.
+  // Bursts of opens share one scan, and scans are spaced so that a program
+  // reopening a device in a loop cannot keep the agent busy.
+  constexpr auto kSettle = std::chrono::milliseconds(15);
+  constexpr auto kMinGap = std::chrono::milliseconds(200);
+  auto now = std::chrono::steady_clock::now();
+  arm_inotify_scan(std::max(now + kSettle, m_last_inotify_scan + kMinGap), 0);
+}
+
+void Agent::arm_inotify_scan(std::chrono::steady_clock::time_point at, int attempt) {
+  m_inotify_scan_pending = true;
+  m_inotify_timer.expires_at(at);
+  m_inotify_timer.async_wait([this, attempt](const boost::system::error_code& ec) {
+    m_inotify_scan_pending = false;
+    if (ec || !m_proc_scan) return;
+    m_last_inotify_scan = std::chrono::steady_clock::now();
+    auto found = m_proc_scan->scan(BootClock::now_boot_ns(), EventSource::Inotify);
+    // Nothing new: on a busy machine the opener may not have installed its fd
+    // yet. Look twice more, later, before leaving it to the periodic scan.
+    constexpr int kRetries = 2;
+    if (found.empty() && attempt < kRetries)
+      arm_inotify_scan(m_last_inotify_scan + std::chrono::milliseconds(100) * (attempt + 1), attempt + 1);
+    for (auto& ev : found) handle(std::move(ev));
+  });
 }
 
 Result<void> Agent::step_housekeeping() {
@@ -354,7 +401,9 @@ void Agent::handle(RawEvent&& ev) {
       ++m_desktop.seen;
       ++m_desktop.delivered;
       EnrichedEvent enriched{std::move(ev), {}, {}};
-      enriched.process = m_enricher.identify(enriched.raw);
+      // A posture finding about a file or package has no process behind it.
+      if (enriched.raw.kind != EventKind::Posture || enriched.raw.process.pid != 0)
+        enriched.process = m_enricher.identify(enriched.raw);
       deliver(std::move(enriched));
       return;
     }
@@ -375,7 +424,11 @@ void Agent::deliver(EnrichedEvent&& ev) {
   }
   std::vector<rules::Finding> findings;
   std::vector<track::WatcherChange> changes;
-  if (auto rs = m_engine.ruleset()) {
+  const auto* posture = std::get_if<PostureInfo>(&ev.raw.payload);
+  if (posture && posture->state == PostureState::Resolved) {
+    // Gone from disk or /proc: nothing to match, its watchers end.
+    changes = m_tracker.on_resolved(posture_subject_key(ev.raw), ev.raw.ts_boot_ns);
+  } else if (auto rs = m_engine.ruleset()) {
     rules::EnrichedEventFields fields(ev);
     findings = m_engine.evaluate(fields, to_string(ev.raw.kind), ev.process.product);
     // Watchers are timed by the event, so a burst read late is still in order.
@@ -441,6 +494,8 @@ void Agent::stop() {
   // Teardown, reverse of start-up.
   m_housekeeping_timer.cancel();
   m_fallback_timer.cancel();
+  m_inotify_timer.cancel();
+  m_device_watch.reset();
   for (auto& sensor : m_user_sensors) sensor->stop();
   m_user_sensors.clear();
   m_proc_scan.reset();

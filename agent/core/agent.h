@@ -25,6 +25,7 @@
 #include "model/device_class.h"
 #include "model/event.h"
 #include "sensors/bpf/bpf_sensor.h"
+#include "sensors/proc/device_watch.h"
 #include "sensors/proc/proc_scan_sensor.h"
 #include "sensors/user_sensor.h"
 #include "catalog/catalog.h"
@@ -55,6 +56,9 @@ struct AgentOptions {
   std::chrono::milliseconds housekeeping_interval{1000};
   std::chrono::seconds exited_grace{60};
   std::filesystem::path proc_root = "/proc";
+  // No-eBPF mode: device nodes watched with inotify, so an open triggers a /proc scan at once.
+  std::filesystem::path dev_root = "/dev";
+  bool watch_devices = true;
   std::uint32_t ringbuf_bytes = 8U << 20;
   // The kernel folds repeats of one (process, kind, object) within this window.
   std::chrono::milliseconds ratelimit{1000};
@@ -65,6 +69,11 @@ struct AgentOptions {
   track::TrackerOptions tracker;
   // User-space sensors (X11, D-Bus, posture...); false runs the kernel side only.
   bool use_user_sensors = true;
+  // The posture scanner: the root it reads (etc/, proc/, var/lib/dpkg... under
+  // it) and how often it rescans besides inotify changes.
+  bool use_posture = true;
+  std::filesystem::path posture_root = "/";
+  std::chrono::milliseconds posture_interval{std::chrono::minutes(10)};
   // D-Bus sensor: the system bus's socket and where session buses appear
   // (RUNTIME_ROOT/UID/bus); tests point them at their own daemons.
   std::filesystem::path dbus_system_bus = "/run/dbus/system_bus_socket";
@@ -126,6 +135,8 @@ class Agent {
   void deliver(EnrichedEvent&& event);
   void publish(std::vector<track::WatcherChange> changes);
   void arm_fallback();
+  void on_device_open(const std::string& path);
+  void arm_inotify_scan(std::chrono::steady_clock::time_point at, int attempt);
   void arm_housekeeping();
   void check_losses();
   void check_user_sensors();
@@ -144,6 +155,10 @@ class Agent {
   Enricher m_enricher;
   std::unique_ptr<BpfSensor> m_bpf;
   std::unique_ptr<ProcScanSensor> m_proc_scan;
+  std::unique_ptr<DeviceWatch> m_device_watch;
+  boost::asio::steady_timer m_inotify_timer;
+  bool m_inotify_scan_pending = false;
+  std::chrono::steady_clock::time_point m_last_inotify_scan{};
   std::vector<std::unique_ptr<UserSensor>> m_user_sensors;
   boost::asio::steady_timer m_fallback_timer;
   boost::asio::steady_timer m_housekeeping_timer;

@@ -20,6 +20,7 @@ std::string_view to_string(EventKind k) {
     case EventKind::LibraryInjection: return "library_injection";
     case EventKind::DeviceRead: return "device_read";
     case EventKind::BpfProgram: return "bpf_program";
+    case EventKind::Posture: return "posture";
     case EventKind::X11Request: return "x11_request";
     case EventKind::DbusCall: return "dbus_call";
     case EventKind::PipewireStream: return "pipewire_stream";
@@ -36,6 +37,26 @@ std::string_view to_string(EventSource s) {
     case EventSource::X11: return "x11";
     case EventSource::Dbus: return "dbus";
     case EventSource::Pipewire: return "pipewire";
+    case EventSource::Posture: return "posture";
+    case EventSource::Inotify: return "inotify";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(PostureLevel l) {
+  switch (l) {
+    case PostureLevel::Installed: return "installed";
+    case PostureLevel::Running: return "running";
+    case PostureLevel::Capturing: return "capturing";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(PostureState s) {
+  switch (s) {
+    case PostureState::New: return "new";
+    case PostureState::Changed: return "changed";
+    case PostureState::Resolved: return "resolved";
   }
   return "unknown";
 }

@@ -89,6 +89,21 @@ struct InjectionInfo {
   std::string action;    // exec, write, rename
 };
 
+// State on disk or in /proc that means someone can record you (posture
+// scanner). One event when a finding appears, changes or goes away.
+enum class PostureLevel : std::uint8_t { Installed, Running, Capturing };
+enum class PostureState : std::uint8_t { New, Changed, Resolved };
+
+struct PostureInfo {
+  std::string check;    // ld-so-preload, pam-tty-audit, remote-view-service...
+  std::string subject;  // the path, package, unit or process it is about
+  std::string detail;   // what was found there
+  PostureLevel level = PostureLevel::Installed;
+  PostureState state = PostureState::New;
+  // "subject: detail", for people and for rules (posture.evidence).
+  std::string evidence() const { return detail.empty() ? subject : subject + ": " + detail; }
+};
+
 // A capture-relevant request one X client sent to its X server, seen through
 // the RECORD extension. Only the request's kind and its target are decoded:
 // never pixels, keys or clipboard contents (requests carry none).
@@ -159,6 +174,7 @@ enum class EventKind : std::uint8_t {
   LibraryInjection,
   DeviceRead,
   BpfProgram,
+  Posture,
   X11Request,   // a capture-relevant X11 request by another client
   DbusCall,
   PipewireStream,
@@ -176,6 +192,8 @@ enum class EventSource : std::uint8_t {
   EbpfSnapshot,  // from the task_file iterator at start
   ProcScan,      // from scanning /proc: lower fidelity, misses short-lived access
   Inventory,     // from listing what is loaded (BPF programs) at start
+  Posture,       // from the posture scanner (files on disk, /proc)
+  Inotify,       // a /proc scan triggered by an inotify open of a device node (no-eBPF mode)
   X11,           // from the X server's RECORD extension and X-Resource
   Dbus,          // a D-Bus monitor connection
   Pipewire,      // a PipeWire daemon's registry
@@ -184,6 +202,8 @@ enum class EventSource : std::uint8_t {
 std::string_view to_string(EventKind k);
 std::string_view to_string(EventSource s);
 std::string_view to_string(Origin o);
+std::string_view to_string(PostureLevel l);
+std::string_view to_string(PostureState s);
 
 // What a sensor saw, typed, before anyone decides what it means.
 struct RawEvent {
@@ -194,7 +214,7 @@ struct RawEvent {
   Origin origin = Origin::Syscall;
   ProcessRef process;
   std::variant<DeviceAccess, ExecInfo, ForkInfo, ExitInfo, IoctlInfo, AccessInfo, ConnectInfo, InjectionInfo,
-               ReadInfo, BpfInfo, X11Info, DbusInfo, PipewireInfo>
+               ReadInfo, BpfInfo, X11Info, DbusInfo, PipewireInfo, PostureInfo>
       payload;
 
   bool is_device() const { return kind == EventKind::DeviceOpen || kind == EventKind::DeviceHeld; }

@@ -59,7 +59,7 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
       {"source", to_string(raw.source)},
       {"process", process_json(ev.process)},
   };
-  if (raw.source == EventSource::ProcScan) j["fidelity"] = "low";
+  if (raw.source == EventSource::ProcScan || raw.source == EventSource::Inotify) j["fidelity"] = "low";
   if (raw.repeats > 0) j["repeats"] = raw.repeats;
   if (raw.origin != Origin::Syscall) j["origin"] = to_string(raw.origin);
   if (const auto* io = std::get_if<IoctlInfo>(&raw.payload)) {
@@ -86,6 +86,13 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
                    {"service", c->service}, {"display", c->display}};
   } else if (const auto* inj = std::get_if<InjectionInfo>(&raw.payload)) {
     j["injection"] = {{"variable", inj->variable}, {"library", valid_utf8(inj->library)}, {"action", inj->action}};
+  } else if (const auto* pos = std::get_if<PostureInfo>(&raw.payload)) {
+    j["posture"] = {{"check", pos->check},
+                    {"subject", valid_utf8(pos->subject)},
+                    {"detail", valid_utf8(pos->detail)},
+                    {"evidence", valid_utf8(pos->evidence())},
+                    {"level", to_string(pos->level)},
+                    {"state", to_string(pos->state)}};
   } else if (const auto* xr = std::get_if<X11Info>(&raw.payload)) {
     j["x11"] = {{"display", xr->display}, {"client", xr->client},  {"request", xr->request},
                 {"extension", xr->extension}, {"major", xr->major}, {"minor", xr->minor},
@@ -146,8 +153,10 @@ std::string to_pretty_line(const EnrichedEvent& ev, const BootClock& clock) {
     std::string cls(to_string(d.device_class));
     if (!d.detail.empty() && d.detail != cls) cls += "/" + d.detail;
     std::string target = d.path.empty() ? d.name : d.path;
-    return fmt::format("{} {:<12} {:<14} {:<24} {}{}", when, cls, what, target, who,
-                       raw.source == EventSource::ProcScan ? " [proc-scan]" : "");
+    std::string_view mode = raw.source == EventSource::ProcScan  ? " [proc-scan]"
+                            : raw.source == EventSource::Inotify ? " [inotify]"
+                                                                 : "";
+    return fmt::format("{} {:<12} {:<14} {:<24} {}{}", when, cls, what, target, who, mode);
   }
   if (const auto* io = std::get_if<IoctlInfo>(&raw.payload))
     return fmt::format("{} {:<12} {:<14} {:<24} {}", when, to_string(io->device.device_class), io->name,
@@ -166,6 +175,11 @@ std::string to_pretty_line(const EnrichedEvent& ev, const BootClock& clock) {
                        c->path.empty() ? "port " + std::to_string(c->port) : c->path, who);
   if (const auto* inj = std::get_if<InjectionInfo>(&raw.payload))
     return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "injection", inj->variable, inj->library, who);
+  if (const auto* pos = std::get_if<PostureInfo>(&raw.payload)) {
+    std::string level = pos->state == PostureState::Resolved ? "resolved" : std::string(to_string(pos->level));
+    return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "posture", pos->check, level,
+                       valid_utf8(pos->evidence()) + (ev.process.pid ? " -- " + who : ""));
+  }
   if (const auto* xr = std::get_if<X11Info>(&raw.payload))
     return fmt::format("{} {:<12} {:<14} {:<24} {}", when, "x11 " + xr->display, xr->request,
                        xr->rate ? fmt::format("{} {}/s", xr->detail, xr->rate) : xr->detail, who);

@@ -143,11 +143,15 @@ std::string to_pretty_line(const track::WatcherChange& c, const BootClock& clock
   std::string when = BootClock::format_unix_ns(clock.to_unix_ns(c.change == track::Change::New ? w.first_seen_ns
                                                                                                : w.ended_ns))
                          .substr(11, 12);
+  // A posture finding about a file or package has no process: name what it is about.
+  std::string who = w.process.pid == 0 && !w.evidence.empty()
+                        ? w.evidence.front()
+                        : fmt::format("{}[{}]", w.process.comm, w.process.pid);
   if (c.change == track::Change::New)
-    return fmt::format("{} NEW WATCHER #{}: {}[{}] {} ({})", when, w.id, w.process.comm, w.process.pid,
-                       w.finding.title, rules::to_string(w.finding.category));
-  return fmt::format("{} watcher #{} ended: {}[{}] {} ({}, {} events)", when, w.id, w.process.comm, w.process.pid,
-                     w.finding.title, w.end_reason, w.count);
+    return fmt::format("{} NEW WATCHER #{}: {} {} ({})", when, w.id, who, w.finding.title,
+                       rules::to_string(w.finding.category));
+  return fmt::format("{} watcher #{} ended: {} {} ({}, {} events)", when, w.id, who, w.finding.title, w.end_reason,
+                     w.count);
 }
 
 }  // namespace sousveil

@@ -29,6 +29,7 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
   const auto* access = std::get_if<AccessInfo>(&raw.payload);
   const auto* sock = std::get_if<ConnectInfo>(&raw.payload);
   const auto* inj = std::get_if<InjectionInfo>(&raw.payload);
+  const auto* posture = std::get_if<PostureInfo>(&raw.payload);
   const auto* x = std::get_if<X11Info>(&raw.payload);
   const auto* dbus = std::get_if<DbusInfo>(&raw.payload);
   const auto* pw = std::get_if<PipewireInfo>(&raw.payload);
@@ -78,6 +79,15 @@ FieldValue EnrichedEventFields::get(FieldId id) const {
     case F::PipewireCapture: return pw ? text(pw->capture) : FieldValue::missing();
     case F::InjectionVariable: return inj ? text(inj->variable) : FieldValue::missing();
     case F::InjectionLibrary: return inj ? text(inj->library) : FieldValue::missing();
+    case F::PostureCheck: return posture ? text(posture->check) : FieldValue::missing();
+    case F::PostureEvidence:
+      if (!posture) return FieldValue::missing();
+      if (!m_evidence) m_evidence = posture->evidence();
+      return FieldValue::of(std::string_view(*m_evidence));
+    case F::PostureLevel: return posture ? FieldValue::of(to_string(posture->level)) : FieldValue::missing();
+    case F::PostureSubject: return posture ? text(posture->subject) : FieldValue::missing();
+    case F::PostureDetail: return posture ? text(posture->detail) : FieldValue::missing();
+    case F::PostureState: return posture ? FieldValue::of(to_string(posture->state)) : FieldValue::missing();
     case F::DeviceClass: return d ? FieldValue::of(to_string(d->device_class)) : FieldValue::missing();
     case F::DeviceDetail: return d ? FieldValue::of(std::string_view(d->detail)) : FieldValue::missing();
     case F::DeviceMajor: return d ? FieldValue::of(static_cast<std::int64_t>(d->major)) : FieldValue::missing();
@@ -159,6 +169,16 @@ FieldValue JsonEventFields::get(FieldId id) const {
       auto cmd = get(FieldId::ProcessCmdline);
       if (cmd.type == FieldValue::Type::List) {
         m_strings[idx] = cmd.to_text();
+        return FieldValue::of(std::string_view(*m_strings[idx]));
+      }
+    }
+    if (id == FieldId::PostureEvidence) {
+      // "subject: detail", as live events compute it.
+      auto subject = get(FieldId::PostureSubject), detail = get(FieldId::PostureDetail);
+      if (subject.type == FieldValue::Type::String) {
+        m_strings[idx] = std::string(subject.string);
+        if (detail.type == FieldValue::Type::String && !detail.string.empty())
+          *m_strings[idx] += ": " + std::string(detail.string);
         return FieldValue::of(std::string_view(*m_strings[idx]));
       }
     }

@@ -25,6 +25,7 @@ class EnrichedEventFields final : public EventFields {
   mutable std::optional<std::vector<std::string>> m_ancestor_names;
   mutable std::optional<std::vector<std::string>> m_ancestor_exes;
   mutable std::optional<std::vector<std::string>> m_flags;
+  mutable std::optional<std::string> m_evidence;
   mutable std::string m_args;
   mutable bool m_args_built = false;
 };

@@ -13,7 +13,7 @@ using enum FieldType;
 // Order follows FieldId; fields.cpp's static_assert keeps them aligned.
 constexpr FieldInfo kFields[] = {
     {FieldId::Kind, "kind", String, "/kind", "event kind: device_open, device_held, x11_request..."},
-    {FieldId::Source, "source", String, "/source", "ebpf, ebpf-snapshot, proc-scan, x11, dbus, posture"},
+    {FieldId::Source, "source", String, "/source", "ebpf, ebpf-snapshot, proc-scan, inotify, x11, dbus, posture"},
     {FieldId::Result, "result", String, "/result", "ok, or the errno name of a refused attempt (ENXIO...)"},
     {FieldId::DeviceClass, "device.class", String, "/device/class", "input, hidraw, usb, uinput, uhid, vcs, tty, pty, fb, drm, video, sound, mem"},
     {FieldId::DeviceDetail, "device.detail", String, "/device/detail", "capture, playback, event, vcsa, card, render..."},
@@ -66,6 +66,9 @@ constexpr FieldInfo kFields[] = {
     {FieldId::PostureCheck, "posture.check", String, "/posture/check", "posture check id: pam-tty-audit, sudo-io-log, tlog-shell..."},
     {FieldId::PostureEvidence, "posture.evidence", String, "/posture/evidence", "file or state that shows it"},
     {FieldId::PostureLevel, "posture.level", String, "/posture/level", "installed, running, capturing"},
+    {FieldId::PostureSubject, "posture.subject", String, "/posture/subject", "the path, package, unit or process the finding is about"},
+    {FieldId::PostureDetail, "posture.detail", String, "/posture/detail", "what was found there"},
+    {FieldId::PostureState, "posture.state", String, "/posture/state", "new, changed, resolved"},
     {FieldId::ProcessName, "process.name", String, "/process/comm", "kernel task name"},
     {FieldId::ProcessExe, "process.exe", String, "/process/exe", "executable path"},
     {FieldId::ProcessExeInode, "process.exe_inode", Number, "/process/exe_inode", "inode of the executable"},

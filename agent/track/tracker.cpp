@@ -5,6 +5,19 @@
 
 #include "enrich/procfs.h"
 
+namespace sousveil {
+
+std::string posture_subject_key(const RawEvent& event) {
+  const auto* pos = std::get_if<PostureInfo>(&event.payload);
+  if (!pos) return {};
+  std::string key = pos->check;
+  key += '\0';
+  key += pos->subject;
+  return key;
+}
+
+}  // namespace sousveil
+
 namespace sousveil::track {
 namespace {
 
@@ -25,6 +38,7 @@ std::string evidence_of(const EnrichedEvent& ev) {
   if (const auto* c = std::get_if<ConnectInfo>(&raw.payload))
     return c->service + " " + (c->display.empty() ? c->path : c->display);
   if (const auto* inj = std::get_if<InjectionInfo>(&raw.payload)) return inj->variable + "=" + inj->library;
+  if (const auto* pos = std::get_if<PostureInfo>(&raw.payload)) return pos->evidence();
   return "";
 }
 
@@ -45,7 +59,7 @@ std::vector<WatcherChange> Tracker::on_finding(const rules::Finding& finding, co
                                                const EnrichedEvent& event, std::uint64_t now_ns) {
   std::vector<WatcherChange> out;
   ProcessKey pk{event.process.pid, event.process.start_ticks};
-  Key key{pk, finding.rule_id};
+  Key key{pk, finding.rule_id, posture_subject_key(event.raw)};
   const DeviceAccess* device = event.raw.device_if();
   bool refused = event.raw.is_device() && device->err != 0;
 
@@ -64,6 +78,7 @@ std::vector<WatcherChange> Tracker::on_finding(const rules::Finding& finding, co
     Watcher w;
     w.id = m_next_id++;
     w.process_key = pk;
+    w.subject = key.subject;
     w.finding = finding;
     w.process = event.process;
     w.first_seen_ns = now_ns;
@@ -110,7 +125,7 @@ void Tracker::end(Watcher& w, std::string reason, std::uint64_t now_ns, std::vec
 std::vector<WatcherChange> Tracker::on_process_exit(const ProcessKey& process, std::uint64_t now_ns) {
   std::vector<WatcherChange> out;
   for (auto it = m_live.begin(); it != m_live.end();) {
-    if (it->first.first != process) {
+    if (it->first.process != process) {
       ++it;
       continue;
     }
@@ -118,6 +133,27 @@ std::vector<WatcherChange> Tracker::on_process_exit(const ProcessKey& process, s
       ++m_unconfirmed;  // gone before confirmation: counted, not announced
     } else {
       end(it->second, "process exited", now_ns, out);
+      m_ended.push_back(std::move(it->second));
+    }
+    m_policy.erase(it->first);
+    it = m_live.erase(it);
+  }
+  prune(now_ns);
+  return out;
+}
+
+std::vector<WatcherChange> Tracker::on_resolved(const std::string& subject, std::uint64_t now_ns) {
+  std::vector<WatcherChange> out;
+  if (subject.empty()) return out;
+  for (auto it = m_live.begin(); it != m_live.end();) {
+    if (it->first.subject != subject) {
+      ++it;
+      continue;
+    }
+    if (it->second.state == WatcherState::Pending) {
+      ++m_unconfirmed;
+    } else {
+      end(it->second, "resolved", now_ns, out);
       m_ended.push_back(std::move(it->second));
     }
     m_policy.erase(it->first);

@@ -14,6 +14,11 @@
 #include "model/event.h"
 #include "rules/engine.h"
 
+namespace sousveil {
+// The watcher key of a posture event ("" for other kinds).
+std::string posture_subject_key(const RawEvent& event);
+}  // namespace sousveil
+
 namespace sousveil::track {
 
 enum class WatcherState : std::uint8_t { Pending, Active, Ended };
@@ -34,6 +39,9 @@ struct Watcher {
   bool attempt = false;  // only refused attempts so far
   std::set<std::pair<std::uint32_t, std::uint32_t>> devices;  // major:minor it was seen holding
   std::vector<std::string> evidence;  // the first few device paths or objects, for people
+  // What one watcher of a posture rule is about ("check\0subject"): each
+  // certificate or policy file is its own watcher. Empty for other kinds.
+  std::string subject;
 };
 
 enum class Change : std::uint8_t { New, Ended };
@@ -69,6 +77,8 @@ class Tracker {
   std::vector<WatcherChange> on_finding(const rules::Finding& finding, const rules::Rule* rule,
                                         const EnrichedEvent& event, std::uint64_t now_ns);
   std::vector<WatcherChange> on_process_exit(const ProcessKey& process, std::uint64_t now_ns);
+  // A posture finding went away (file removed, service stopped): ends its watchers.
+  std::vector<WatcherChange> on_resolved(const std::string& subject, std::uint64_t now_ns);
   // Confirms pending watchers, ends quiet ones and those whose device was closed.
   std::vector<WatcherChange> tick(std::uint64_t now_ns);
 
@@ -81,7 +91,12 @@ class Tracker {
     std::uint64_t confirm_ns = 0;
     std::optional<std::uint64_t> quiet_ns;
   };
-  using Key = std::pair<ProcessKey, std::string>;
+  struct Key {
+    ProcessKey process;
+    std::string rule_id;
+    std::string subject;
+    auto operator<=>(const Key&) const = default;
+  };
 
   void end(Watcher& w, std::string reason, std::uint64_t now_ns, std::vector<WatcherChange>& out);
   void prune(std::uint64_t now_ns);

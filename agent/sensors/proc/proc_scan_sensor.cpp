@@ -11,7 +11,7 @@ std::pair<std::uint32_t, std::uint32_t> decode_tty_nr(std::uint32_t tty_nr) {
   return {major, minor};
 }
 
-std::vector<RawEvent> ProcScanSensor::scan(std::uint64_t now_boot_ns) {
+std::vector<RawEvent> ProcScanSensor::scan(std::uint64_t now_boot_ns, EventSource source) {
   std::vector<RawEvent> out;
   std::set<Holding> current;
   ++m_stats.scans;
@@ -39,7 +39,7 @@ std::vector<RawEvent> ProcScanSensor::scan(std::uint64_t now_boot_ns) {
 
       RawEvent ev;
       ev.kind = EventKind::DeviceHeld;
-      ev.source = EventSource::ProcScan;
+      ev.source = source;
       ev.ts_boot_ns = now_boot_ns;
       ev.process.pid = pid;
       ev.process.tid = pid;

@@ -28,7 +28,8 @@ class ProcScanSensor {
       : m_procfs(procfs), m_table(table), m_self(self_pid) {}
 
   // Device holdings that were not there at the previous scan.
-  std::vector<RawEvent> scan(std::uint64_t now_boot_ns);
+  // source says what triggered the scan: the timer (ProcScan) or an inotify open (Inotify).
+  std::vector<RawEvent> scan(std::uint64_t now_boot_ns, EventSource source = EventSource::ProcScan);
   const ProcScanStats& stats() const { return m_stats; }
 
  private:

@@ -332,6 +332,41 @@ TEST_F(TrackerTest, WithoutARuleAnnouncesAtOnce) {
   EXPECT_THAT(kinds_of(changes), ElementsAre(Change::New));
 }
 
+EnrichedEvent posture_event(std::string subject, PostureState state = PostureState::New) {
+  EnrichedEvent ev;
+  ev.raw.kind = EventKind::Posture;
+  ev.raw.source = EventSource::Posture;
+  PostureInfo info;
+  info.check = "enterprise-ca";
+  info.subject = std::move(subject);
+  info.detail = "local certificate authority";
+  info.state = state;
+  ev.raw.payload = info;
+  return ev;
+}
+
+TEST_F(TrackerTest, EachPostureSubjectIsItsOwnWatcherAndEndsWhenResolved) {
+  // Two certificates, no process behind either: two watchers of one rule.
+  EXPECT_THAT(kinds_of(see(posture_event("/a.crt"), 1 * kSecond, m_now, "posture.enterprise-ca")),
+              ElementsAre(Change::New));
+  EXPECT_THAT(kinds_of(see(posture_event("/b.crt"), 1 * kSecond, m_now, "posture.enterprise-ca")),
+              ElementsAre(Change::New));
+  EXPECT_TRUE(see(posture_event("/a.crt", PostureState::Changed), 2 * kSecond, m_now, "posture.enterprise-ca").empty())
+      << "a change updates the watcher";
+  EXPECT_EQ(m_tracker.active_count(), 2U);
+  EXPECT_TRUE(m_tracker.tick(10 * kSecond).empty()) << "no device and no quiet period: it stays";
+
+  auto ended = m_tracker.on_resolved(posture_subject_key(posture_event("/a.crt").raw), 11 * kSecond);
+  ASSERT_EQ(ended.size(), 1U);
+  EXPECT_EQ(ended[0].change, Change::Ended);
+  EXPECT_EQ(ended[0].watcher.end_reason, "resolved");
+  EXPECT_EQ(ended[0].watcher.count, 2U);
+  EXPECT_EQ(ended[0].watcher.evidence.front(), "/a.crt: local certificate authority");
+  EXPECT_EQ(m_tracker.active_count(), 1U);
+  EXPECT_TRUE(m_tracker.on_resolved(posture_subject_key(posture_event("/a.crt").raw), 12 * kSecond).empty());
+  EXPECT_TRUE(m_tracker.on_resolved("", 12 * kSecond).empty()) << "other kinds have no subject";
+}
+
 TEST_F(TrackerTest, ListsActiveWatchersFirstThenEndedOnesNewestFirst) {
   ProcessKey p1{101, 1}, p2{102, 1}, p3{103, 1}, p4{104, 1};
   see(device_open(p1), 1 * kSecond, m_now);
