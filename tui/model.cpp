@@ -330,8 +330,10 @@ bool DashModel::on_history(const json& result) {
     v.category = str(r, "category");
     v.rule = str(r, "rule");
     v.severity = str(r, "severity");
-    v.pid = num<std::uint32_t>(r, "pid");
-    v.exe = str(r, "exe");
+    // The store's row names its process in "process" ({pid, uid, exe}).
+    const json& who = (r.contains("process") && r["process"].is_object()) ? r["process"] : r;
+    v.pid = num<std::uint32_t>(who, "pid");
+    v.exe = str(who, "exe");
     if (auto rec = r.find("record"); rec != r.end() && rec->is_object()) {
       const json& f = (rec->contains("finding") && (*rec)["finding"].is_object()) ? (*rec)["finding"] : *rec;
       v.summary = str(f, "title");

@@ -215,12 +215,14 @@ TEST(DashModel, EndedWatchersAreBounded) {
 TEST(DashModel, HistoryRowsAndUnavailable) {
   DashModel m;
   m.on_history(json::parse(R"({"rows":[{"seq":4,"time":"2026-11-29T09:00:00Z","kind":"watcher","category":"screen",
-     "rule":"vcs-read","severity":"high","pid":3438,"exe":"/usr/bin/head","watcher":7,
+     "rule":"vcs-read","severity":"high","process":{"pid":3438,"uid":0,"exe":"/usr/bin/head"},"watcher":7,
      "record":{"change":"new","title":"Reads the text of the virtual consoles"}}],"truncated":false})"));
   auto s = m.snapshot();
   ASSERT_TRUE(s->history.loaded);
   ASSERT_EQ(s->history.rows.size(), 1u);
   EXPECT_EQ(s->history.rows[0].summary, "new: Reads the text of the virtual consoles");
+  EXPECT_EQ(s->history.rows[0].pid, 3438u);
+  EXPECT_EQ(s->history.rows[0].exe, "/usr/bin/head");
   m.on_history_error("unavailable: the agent runs without a store");
   s = m.snapshot();
   EXPECT_TRUE(s->history.rows.empty());
