@@ -389,6 +389,7 @@ void Agent::handle(RawEvent&& ev) {
         return;
       }
       ++m_capture.delivered;
+      if (ev.kind == EventKind::SocketConnect) remember_x11_connect(ev);
       EnrichedEvent enriched{std::move(ev), {}, {}};
       enriched.process = m_enricher.identify(enriched.raw);
       if (const auto* access = std::get_if<AccessInfo>(&enriched.raw.payload))
@@ -400,6 +401,7 @@ void Agent::handle(RawEvent&& ev) {
       // From a user-space sensor (X11, D-Bus, posture...): already about something sensitive.
       ++m_desktop.seen;
       ++m_desktop.delivered;
+      if (ev.kind == EventKind::X11Request) name_x11_client(ev);
       EnrichedEvent enriched{std::move(ev), {}, {}};
       // A posture finding about a file or package has no process behind it.
       if (enriched.raw.kind != EventKind::Posture || enriched.raw.process.pid != 0)
@@ -407,6 +409,40 @@ void Agent::handle(RawEvent&& ev) {
       deliver(std::move(enriched));
       return;
     }
+  }
+}
+
+void Agent::remember_x11_connect(const RawEvent& ev) {
+  const auto* c = std::get_if<ConnectInfo>(&ev.payload);
+  if (!c || c->service != "x11" || c->display.empty()) return;
+  constexpr std::size_t kKept = 256;
+  if (m_x11_connects.size() >= kKept) m_x11_connects.pop_front();
+  m_x11_connects.push_back({c->display, ev.process, ev.ts_boot_ns});
+}
+
+void Agent::name_x11_client(RawEvent& ev) {
+  auto* x = std::get_if<X11Info>(&ev.payload);
+  if (!x) return;
+  if (ev.process.pid != 0) {
+    x->named_by = "x-resource";
+    return;
+  }
+  // The client left before X-Resource answered (a screenshot tool is done in
+  // milliseconds). If exactly one process other than sousveil connected to this
+  // display in the seconds before, it is that client; with two or more, say nothing.
+  constexpr std::uint64_t kWindowNs = 5'000'000'000ULL;
+  const X11Connect* match = nullptr;
+  int candidates = 0;
+  for (const auto& c : m_x11_connects) {
+    if (c.display != x->display || c.ts > ev.ts_boot_ns || ev.ts_boot_ns - c.ts > kWindowNs) continue;
+    if (c.process.pid == static_cast<std::uint32_t>(::getpid())) continue;
+    if (match && match->process.pid == c.process.pid) continue;
+    match = &c;
+    ++candidates;
+  }
+  if (candidates == 1) {
+    ev.process = match->process;
+    x->named_by = "connect";
   }
 }
 

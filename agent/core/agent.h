@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -140,6 +141,8 @@ class Agent {
   void arm_housekeeping();
   void check_losses();
   void check_user_sensors();
+  void remember_x11_connect(const RawEvent& ev);
+  void name_x11_client(RawEvent& ev);
   void set_sensor(std::string_view name, SensorState state, std::string detail);
 
   boost::asio::io_context& m_io;
@@ -175,6 +178,14 @@ class Agent {
   CategoryCount m_snapshot;
   CategoryCount m_capture;
   CategoryCount m_desktop;
+  // Recent connects to X displays seen by the kernel: they name a short-lived
+  // X client that left before the X server could say who it was.
+  struct X11Connect {
+    std::string display;
+    ProcessRef process;
+    std::uint64_t ts = 0;
+  };
+  std::deque<X11Connect> m_x11_connects;
   std::uint64_t m_not_a_device = 0;
 };
 

@@ -120,6 +120,10 @@ struct X11Info {
   std::uint32_t count = 1;    // requests folded into this event
   double period_s = 0;        // over which count was taken; 0 for a first sighting
   std::uint32_t rate = 0;     // count per second when folded; 0 for a first sighting
+  // How the client was named: "x-resource" (the server's peer credentials),
+  // "connect" (the client left before the server could say; the one process
+  // the kernel saw connect to this display just before), or "" (unknown).
+  std::string named_by;
 };
 
 // A capture-relevant message on a D-Bus bus (portal, compositor). Names only:

@@ -98,6 +98,7 @@ nlohmann::json to_json(const EnrichedEvent& ev, const BootClock& clock) {
                 {"extension", xr->extension}, {"major", xr->major}, {"minor", xr->minor},
                 {"detail", xr->detail}, {"root", xr->root},       {"mask", xr->mask},
                 {"count", xr->count}};
+    if (!xr->named_by.empty()) j["x11"]["named_by"] = xr->named_by;
     // A rate only where repeats were folded: a first sighting has none.
     if (xr->rate) {
       j["x11"]["rate"] = xr->rate;
