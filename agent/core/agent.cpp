@@ -287,8 +287,9 @@ void Agent::arm_inotify_scan(std::chrono::steady_clock::time_point at, int attem
     m_last_inotify_scan = std::chrono::steady_clock::now();
     auto found = m_proc_scan->scan(BootClock::now_boot_ns(), EventSource::Inotify);
     // Nothing new: on a busy machine the opener may not have installed its fd
-    // yet. Look twice more, later, before leaving it to the periodic scan.
-    constexpr int kRetries = 2;
+    // yet (or not yet become the program it will be). Look a few more times,
+    // over about a second and a half, before leaving it to the periodic scan.
+    constexpr int kRetries = 5;
     if (found.empty() && attempt < kRetries)
       arm_inotify_scan(m_last_inotify_scan + std::chrono::milliseconds(100) * (attempt + 1), attempt + 1);
     for (auto& ev : found) handle(std::move(ev));
