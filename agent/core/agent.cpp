@@ -286,11 +286,13 @@ void Agent::arm_inotify_scan(std::chrono::steady_clock::time_point at, int attem
     if (ec || !m_proc_scan) return;
     m_last_inotify_scan = std::chrono::steady_clock::now();
     auto found = m_proc_scan->scan(BootClock::now_boot_ns(), EventSource::Inotify);
-    // Nothing new: on a busy machine the opener may not have installed its fd
-    // yet (or not yet become the program it will be). Look a few more times,
-    // over about a second and a half, before leaving it to the periodic scan.
+    // inotify does not say who opened, so what this scan found may be someone
+    // else; and on a busy machine the opener may not have installed its fd yet
+    // (or not yet become the program it will be). Look a few more times, over
+    // about a second and a half, before leaving it to the periodic scan; the
+    // scan reports each holder once, so looking again costs only the scan.
     constexpr int kRetries = 5;
-    if (found.empty() && attempt < kRetries)
+    if (attempt < kRetries)
       arm_inotify_scan(m_last_inotify_scan + std::chrono::milliseconds(100) * (attempt + 1), attempt + 1);
     for (auto& ev : found) handle(std::move(ev));
   });

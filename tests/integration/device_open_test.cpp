@@ -75,8 +75,10 @@ TEST_F(DeviceOpenTest, SnapshotFindsAHolderThatStartedFirst) {
   // A "keylogger" that opened the console before the agent started.
   pid_t holder = spawn({"/usr/bin/sleep", "30"}, [] {
     int fd = open("/dev/vcs", O_RDONLY);
-    dup2(fd, 7);
-    close(fd);
+    if (fd != 7) {  // the next free fd may already be 7
+      dup2(fd, 7);
+      close(fd);
+    }
   });
   // Let it exec before the agent looks.
   for (int i = 0; i < 100; ++i) {
@@ -237,8 +239,10 @@ TEST(FallbackTest, ProcScanFindsAHolderWithoutBpf) {
   if (!std::filesystem::exists("/dev/vcs")) GTEST_SKIP() << "no /dev/vcs on this machine";
   pid_t holder = spawn({"/usr/bin/sleep", "30"}, [] {
     int fd = open("/dev/vcs", O_RDONLY);
-    dup2(fd, 9);
-    close(fd);
+    if (fd != 9) {  // the next free fd may already be 9
+      dup2(fd, 9);
+      close(fd);
+    }
   });
   usleep(100000);
   AgentOptions options;
