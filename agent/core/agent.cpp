@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/agent.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -323,7 +324,13 @@ void Agent::arm_housekeeping() {
     publish(m_tracker.tick(BootClock::now_boot_ns()));
     auto grace = static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(m_options.exited_grace).count());
-    m_processes.expire(BootClock::now_boot_ns(), grace);
+    m_expired_since_trim += m_processes.expire(BootClock::now_boot_ns(), grace);
+    // After a burst of short-lived processes has been forgotten, hand the
+    // freed heap back to the system instead of keeping it for the next burst.
+    if (m_expired_since_trim >= 1000) {
+      m_expired_since_trim = 0;
+      ::malloc_trim(0);
+    }
     arm_housekeeping();
   });
 }

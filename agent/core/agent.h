@@ -187,6 +187,7 @@ class Agent {
   };
   std::deque<X11Connect> m_x11_connects;
   std::uint64_t m_not_a_device = 0;
+  std::size_t m_expired_since_trim = 0;
 };
 
 }  // namespace sousveil
