@@ -40,7 +40,6 @@ Result<nlohmann::json> AgentBackend::reload() {
 void ApiSink::on_event(const EnrichedEvent& event, const std::vector<rules::Finding>& findings) {
   if (!findings.empty() && wants(kTopicFinding))
     for (const auto& f : findings) m_server->publish(kTopicFinding, finding_push_json(f, event, m_clock));
-  if (m_next) m_next->on_event(event, findings);
 }
 
 void ApiSink::on_watcher(const track::WatcherChange& change) {
@@ -49,19 +48,16 @@ void ApiSink::on_watcher(const track::WatcherChange& change) {
     j["change"] = track::to_string(change.change);
     m_server->publish(kTopicWatcher, j);
   }
-  if (m_next) m_next->on_watcher(change);
 }
 
 void ApiSink::on_lost(std::string_view category, std::uint64_t count) {
   if (wants(kTopicLost)) m_server->publish(kTopicLost, {{"category", category}, {"count", count}});
-  if (m_next) m_next->on_lost(category, count);
 }
 
 void ApiSink::on_sensor(const SensorStatus& sensor) {
   if (wants(kTopicSensor))
     m_server->publish(kTopicSensor,
                       {{"name", sensor.name}, {"state", to_string(sensor.state)}, {"detail", sensor.detail}});
-  if (m_next) m_next->on_sensor(sensor);
 }
 
 }  // namespace sousveil::api

@@ -38,11 +38,10 @@ class AgentBackend final : public Backend {
 };
 
 // Publishes watcher changes, findings, sensor changes and losses to the
-// server's subscribers, then hands everything on to the next sink (logging,
-// store...). JSON is built only when someone is subscribed.
+// server's subscribers (other sinks sit beside it in the service's FanOutSink).
+// JSON is built only when someone is subscribed.
 class ApiSink final : public EventSink {
  public:
-  explicit ApiSink(EventSink* next = nullptr) : m_next(next) {}
   void set_server(Server* server) { m_server = server; }
 
   void on_event(const EnrichedEvent& event, const std::vector<rules::Finding>& findings) override;
@@ -53,7 +52,6 @@ class ApiSink final : public EventSink {
  private:
   bool wants(std::string_view topic) const { return m_server && m_server->has_subscribers(topic); }
 
-  EventSink* m_next;
   Server* m_server = nullptr;
   BootClock m_clock;
 };

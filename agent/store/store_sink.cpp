@@ -159,8 +159,8 @@ Record agent_record(bool started, std::string_view version, std::int64_t time_ns
   return r;
 }
 
-StoreSink::StoreSink(Store& store, const BootClock& clock, EventSink* next, OnStored on_stored)
-    : m_store(store), m_clock(clock), m_next(next), m_on_stored(std::move(on_stored)) {}
+StoreSink::StoreSink(Store& store, const BootClock& clock, OnStored on_stored)
+    : m_store(store), m_clock(clock), m_on_stored(std::move(on_stored)) {}
 
 void StoreSink::put(Record record) {
   if (!m_on_stored) {
@@ -174,22 +174,18 @@ void StoreSink::put(Record record) {
 
 void StoreSink::on_event(const EnrichedEvent& event, const std::vector<rules::Finding>& findings) {
   for (const auto& f : findings) put(finding_record(event, f, m_clock));
-  if (m_next) m_next->on_event(event, findings);
 }
 
 void StoreSink::on_watcher(const track::WatcherChange& change) {
   put(watcher_record(change, m_clock));
-  if (m_next) m_next->on_watcher(change);
 }
 
 void StoreSink::on_lost(std::string_view category, std::uint64_t count) {
   put(lost_record(category, count, now_unix_ns()));
-  if (m_next) m_next->on_lost(category, count);
 }
 
 void StoreSink::on_sensor(const SensorStatus& sensor) {
   put(sensor_record(sensor, now_unix_ns()));
-  if (m_next) m_next->on_sensor(sensor);
 }
 
 void StoreSink::agent_started(std::string_view version) { put(agent_record(true, version, now_unix_ns())); }

@@ -28,8 +28,7 @@ std::string event_object(const EnrichedEvent& event);
 class StoreSink final : public EventSink {
  public:
   using OnStored = std::function<void(const Record& record, Result<std::uint64_t> seq)>;
-  // next (optional) hears everything after it is queued for the store.
-  StoreSink(Store& store, const BootClock& clock, EventSink* next = nullptr, OnStored on_stored = {});
+  StoreSink(Store& store, const BootClock& clock, OnStored on_stored = {});
 
   void on_event(const EnrichedEvent& event, const std::vector<rules::Finding>& findings) override;
   void on_watcher(const track::WatcherChange& change) override;
@@ -43,7 +42,6 @@ class StoreSink final : public EventSink {
 
   Store& m_store;
   const BootClock& m_clock;
-  EventSink* m_next;
   OnStored m_on_stored;
 };
 

@@ -241,18 +241,13 @@ TEST_F(DbusSensorTest, IdleCpuIsMeasured) {
   boost::asio::io_context io;  // outlives the sensor, whose descriptors sit on it
   dbus::DbusSensor sensor(o);
   ASSERT_TRUE(sensor.start(io, [](RawEvent&&) {}));
-  auto cpu_ns = [] {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
-  };
   auto deadline = std::chrono::steady_clock::now() + 5s;
   while (sensor.monitored().size() < 2 && std::chrono::steady_clock::now() < deadline) io.run_for(20ms);
   ASSERT_EQ(sensor.monitored().size(), 2U) << sensor.health().detail;
-  auto start = cpu_ns();
+  auto start = testing::thread_cpu_ns();
   auto wall = std::chrono::steady_clock::now();
   io.run_for(3s);
-  double used = static_cast<double>(cpu_ns() - start);
+  double used = static_cast<double>(testing::thread_cpu_ns() - start);
   double elapsed = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - wall).count();
   std::printf("dbus sensor idle: %.4f%% of a core (%.0f us CPU over %.1f s, 2 buses monitored)\n",
               100.0 * used / elapsed, used / 1000.0, elapsed / 1e9);

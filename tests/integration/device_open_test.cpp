@@ -73,13 +73,7 @@ TEST_F(DeviceOpenTest, HeadOfVcsIsReportedWithItsProcess) {
 
 TEST_F(DeviceOpenTest, SnapshotFindsAHolderThatStartedFirst) {
   // A "keylogger" that opened the console before the agent started.
-  pid_t holder = spawn({"/usr/bin/sleep", "30"}, [] {
-    int fd = open("/dev/vcs", O_RDONLY);
-    if (fd != 7) {  // the next free fd may already be 7
-      dup2(fd, 7);
-      close(fd);
-    }
-  });
+  pid_t holder = spawn({"/usr/bin/sleep", "30"}, [] { testing::hold_open_at("/dev/vcs", 7); });
   // Let it exec before the agent looks.
   for (int i = 0; i < 100; ++i) {
     std::error_code ec;
@@ -237,13 +231,7 @@ TEST_F(DeviceOpenTest, ATightLoopIsFoldedByTheKernelRateLimiter) {
 
 TEST(FallbackTest, ProcScanFindsAHolderWithoutBpf) {
   if (!std::filesystem::exists("/dev/vcs")) GTEST_SKIP() << "no /dev/vcs on this machine";
-  pid_t holder = spawn({"/usr/bin/sleep", "30"}, [] {
-    int fd = open("/dev/vcs", O_RDONLY);
-    if (fd != 9) {  // the next free fd may already be 9
-      dup2(fd, 9);
-      close(fd);
-    }
-  });
+  pid_t holder = spawn({"/usr/bin/sleep", "30"}, [] { testing::hold_open_at("/dev/vcs", 9); });
   usleep(100000);
   AgentOptions options;
   options.use_bpf = false;

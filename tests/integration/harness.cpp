@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <future>
 
@@ -121,6 +122,19 @@ pid_t spawn(const std::vector<std::string>& argv, const std::function<void()>& b
   args.push_back(nullptr);
   execv(args[0], args.data());
   _exit(127);
+}
+
+void hold_open_at(const char* path, int fd) {
+  int got = open(path, O_RDONLY);
+  if (got < 0 || got == fd) return;
+  dup2(got, fd);
+  close(got);
+}
+
+std::int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
 }
 
 int wait_child(pid_t pid) {

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -76,6 +77,11 @@ class AgentHarness {
 pid_t spawn(const std::vector<std::string>& argv, const std::function<void()>& before_exec = {});
 // Waits for a child; returns its exit status as waitpid reports it.
 int wait_child(pid_t pid);
+// For before_exec: opens path read-only and keeps it at fd (open may already
+// return that number, under ctest for example).
+void hold_open_at(const char* path, int fd);
+// CPU time this thread has used, in nanoseconds (for printing a sensor's cost).
+std::int64_t thread_cpu_ns();
 
 // Runs a command and captures its stdout; returns the exit code too.
 struct Output {

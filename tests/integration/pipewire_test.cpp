@@ -167,15 +167,10 @@ TEST_F(PipewireSensorTest, IdleCpuIsMeasured) {
   ASSERT_TRUE(sensor.start(io, [](RawEvent&&) {}));
   ASSERT_EQ(sensor.followed().size(), 1U) << sensor.health().detail;
   io.run_for(500ms);  // the registry's first burst
-  auto cpu_ns = [] {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
-  };
-  auto start = cpu_ns();
+  auto start = testing::thread_cpu_ns();
   auto wall = std::chrono::steady_clock::now();
   io.run_for(3s);
-  double used = static_cast<double>(cpu_ns() - start);
+  double used = static_cast<double>(testing::thread_cpu_ns() - start);
   double elapsed = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - wall).count();
   std::printf("pipewire sensor idle: %.4f%% of a core (%.0f us CPU over %.1f s, 1 daemon followed)\n",
               100.0 * used / elapsed, used / 1000.0, elapsed / 1e9);

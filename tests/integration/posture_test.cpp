@@ -194,14 +194,7 @@ TEST(FallbackInotifyTest, AnOpenOfVcsIsReportedAtOnceWithItsHolder) {
   EXPECT_EQ(st.mode, "fallback");
 
   auto t0 = std::chrono::steady_clock::now();
-  pid_t holder = spawn({"/usr/bin/sleep", "30"}, [] {
-    int fd = open("/dev/vcs", O_RDONLY);
-    // Under ctest the next free fd can be 9 itself: dup2 would then do nothing and close would drop it.
-    if (fd != 9) {
-      dup2(fd, 9);
-      close(fd);
-    }
-  });
+  pid_t holder = spawn({"/usr/bin/sleep", "30"}, [] { testing::hold_open_at("/dev/vcs", 9); });
   auto ev = agent.wait_for(
       [holder](const EnrichedEvent& e) {
         return e.raw.kind == EventKind::DeviceHeld && e.process.pid == static_cast<std::uint32_t>(holder);

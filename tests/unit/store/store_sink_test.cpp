@@ -88,7 +88,7 @@ TEST(StoreSinkTest, SinkStoresFindingsNotRawEvents) {
   BootClock clock;
   std::vector<std::uint64_t> stored;
   std::mutex m;
-  StoreSink sink(**store, clock, nullptr, [&](const Record& r, Result<std::uint64_t> seq) {
+  StoreSink sink(**store, clock, [&](const Record& r, Result<std::uint64_t> seq) {
     ASSERT_TRUE(seq.ok());
     EXPECT_FALSE(r.json.empty());
     std::lock_guard lk(m);
